@@ -1,0 +1,78 @@
+//! `backtest data check`: what the loader finds in each file of a dataset, with the policy
+//! applied to each defect. Exit code 2 when any file is refused.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::DataArgs;
+use crate::Result;
+use crate::data::{Dataset, FileReport, load_bars};
+
+#[derive(Debug, Args)]
+pub(super) struct CheckArgs {
+    /// Dataset directory or CSV file.
+    #[arg(default_values_os_t = super::default_data())]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    files: DataArgs,
+}
+
+pub(super) fn check(args: &CheckArgs) -> Result<ExitCode> {
+    let options = args.files.load_options()?;
+    let dataset = Dataset::open(&args.paths)?;
+    if dataset.synthetic() {
+        println!(
+            "{}: SYNTHETIC dataset (generated prices)",
+            dataset.describe_roots()
+        );
+    }
+    let mut refused = 0;
+    for symbol in dataset.symbols() {
+        let path = dataset.path(&symbol)?;
+        match load_bars(path, &symbol, &options) {
+            Ok((_, report)) => print!("{}", describe(&report)),
+            Err(e) => {
+                refused += 1;
+                println!("REFUSED {e}");
+            }
+        }
+    }
+    println!(
+        "{} files, {} loaded, {refused} refused",
+        dataset.symbols().len(),
+        dataset.symbols().len() - refused
+    );
+    Ok(if refused == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn describe(report: &FileReport) -> String {
+    let layout = match (report.close_only, report.has_adj_close) {
+        (true, _) => "close only",
+        (false, true) => "OHLC + Adj Close",
+        (false, false) => "OHLC",
+    };
+    let mut text = format!(
+        "ok      {}: {} rows, {} → {}, {layout}\n",
+        report.path.display(),
+        report.rows,
+        report.first_date,
+        report.last_date
+    );
+    for d in &report.defects {
+        text.push_str(&format!(
+            "        {:<20} {:>5}  first at line {}: {}  [{}]\n",
+            d.kind.key(),
+            d.count,
+            d.first_line,
+            d.example,
+            d.kind.policy()
+        ));
+    }
+    text
+}

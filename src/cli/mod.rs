@@ -1,0 +1,104 @@
+//! The command line: argument definitions (clap derive) and one module per subcommand.
+//! `backtest --strategy X ...` is short for `backtest run --strategy X ...`.
+
+mod data;
+mod list;
+mod run;
+mod synth;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::Result;
+
+/// Backtest trading strategies on daily OHLC data of metals and mining equities.
+#[derive(Debug, Parser)]
+#[command(
+    name = "backtest",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: run::RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run one strategy and write its report (the default command).
+    Run(run::RunArgs),
+    /// List the registered strategies with their parameters and defaults.
+    List,
+    /// Inspect data files.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Generate the synthetic sample dataset.
+    Synth(synth::SynthArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum DataCommand {
+    /// Load every CSV of a directory and report, per file, what the loader found.
+    Check(data::CheckArgs),
+}
+
+/// Options that say which files to read and how.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// A chrono format for non-ISO dates, e.g. %d/%m/%Y.
+    #[arg(long, value_name = "FORMAT")]
+    date_format: Option<String>,
+    /// Keep bars on or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: Option<crate::Date>,
+    /// Keep bars on or before this date (YYYY-MM-DD): the way to drop a partial last day.
+    #[arg(long, value_name = "DATE")]
+    to: Option<crate::Date>,
+}
+
+impl DataArgs {
+    fn load_options(&self) -> Result<crate::data::LoadOptions> {
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            return Err(crate::Error::Usage(format!(
+                "--from {from} is after --to {to}"
+            )));
+        }
+        Ok(crate::data::LoadOptions {
+            date_format: self.date_format.clone(),
+            from: self.from,
+            to: self.to,
+        })
+    }
+}
+
+/// Parses the command line and runs it; the process's exit code on success.
+///
+/// # Errors
+/// Whatever the command fails with; `main` prints it and exits with its code.
+pub fn main() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Run(args)) => run::run(&args),
+        None => run::run(&cli.run),
+        Some(Command::List) => {
+            list::list();
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Data(DataCommand::Check(args))) => data::check(&args),
+        Some(Command::Synth(args)) => synth::synth(&args),
+    }
+}
+
+/// Where the sample dataset lives, relative to the repository's root.
+const SAMPLE_DATA: &str = "data";
+
+fn default_data() -> Vec<PathBuf> {
+    vec![PathBuf::from(SAMPLE_DATA)]
+}

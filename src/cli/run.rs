@@ -1,0 +1,142 @@
+//! `backtest run`: one strategy on one dataset, a table on the terminal and the report files.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::DataArgs;
+use crate::data::PriceMode;
+use crate::engine::{EngineOptions, FillMode};
+use crate::report::{self, ChartOptions};
+use crate::run::{RunRequest, execute};
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Args)]
+pub(super) struct RunArgs {
+    /// Strategy to run (see `backtest list`).
+    #[arg(long)]
+    strategy: Option<String>,
+    /// Dataset directory or CSV files (repeat or separate with commas).
+    #[arg(long, value_delimiter = ',', default_values_os_t = super::default_data())]
+    data: Vec<PathBuf>,
+    /// Symbols to trade, for strategies that take them (default: every symbol of the dataset).
+    #[arg(long, value_delimiter = ',')]
+    symbols: Vec<String>,
+    /// Benchmark symbol, bought and held at the first close (default: the first symbol).
+    #[arg(long)]
+    benchmark: Option<String>,
+    /// Strategy parameter as key=value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// When orders fill: at the next bar's open, or at the signal bar's close.
+    #[arg(long, value_enum, default_value_t = FillMode::NextOpen)]
+    fill: FillMode,
+    /// Starting cash.
+    #[arg(long, default_value_t = 100_000.0)]
+    cash: f64,
+    /// Trade whole units only (floor; leftover cash kept).
+    #[arg(long)]
+    whole_units: bool,
+    /// Commission in basis points of traded value.
+    #[arg(long, default_value_t = 0.0)]
+    commission_bps: f64,
+    /// Slippage in basis points of traded value, against the trader.
+    #[arg(long, default_value_t = 0.0)]
+    slippage_bps: f64,
+    /// Trade prices adjusted by `Adj Close / Close` where a file has it, or raw.
+    #[arg(long, value_enum, default_value_t = PriceMode::Adjusted)]
+    prices: PriceMode,
+    /// Annual risk-free rate for Sharpe and Sortino (0.02 = 2%).
+    #[arg(long, default_value_t = 0.0)]
+    risk_free: f64,
+    /// Largest sum of absolute target weights a strategy may ask for.
+    #[arg(long, default_value_t = 1.0)]
+    max_leverage: f64,
+    #[command(flatten)]
+    files: DataArgs,
+    /// Report directory (default: reports/<strategy>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Skip the PNG charts.
+    #[arg(long)]
+    no_charts: bool,
+    /// Logarithmic equity axis.
+    #[arg(long)]
+    log_scale: bool,
+    /// Chart size in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_parser = parse_size, default_value = "1600x900")]
+    chart_size: (u32, u32),
+}
+
+fn parse_size(text: &str) -> std::result::Result<(u32, u32), String> {
+    let parsed = text
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)));
+    match parsed {
+        Some((w, h)) if (200..=10_000).contains(&w) && (200..=10_000).contains(&h) => Ok((w, h)),
+        _ => Err(format!(
+            "{text:?} is not WIDTHxHEIGHT with each side from 200 to 10000"
+        )),
+    }
+}
+
+impl RunArgs {
+    fn request(&self, strategy: &str) -> Result<RunRequest> {
+        let positive = |name: &str, value: f64| {
+            if value.is_finite() && value >= 0.0 {
+                Ok(value)
+            } else {
+                Err(Error::Usage(format!(
+                    "--{name} must be a number of at least 0, not {value}"
+                )))
+            }
+        };
+        if !(self.cash.is_finite() && self.cash > 0.0) {
+            return Err(Error::Usage(format!(
+                "--cash must be positive, not {}",
+                self.cash
+            )));
+        }
+        Ok(RunRequest {
+            strategy: strategy.to_string(),
+            params: self.params.clone(),
+            data: self.data.clone(),
+            symbols: self.symbols.clone(),
+            benchmark: self.benchmark.clone(),
+            load: self.files.load_options()?,
+            prices: self.prices,
+            engine: EngineOptions {
+                cash: self.cash,
+                fill: self.fill,
+                whole_units: self.whole_units,
+                commission_bps: positive("commission-bps", self.commission_bps)?,
+                slippage_bps: positive("slippage-bps", self.slippage_bps)?,
+                max_leverage: positive("max-leverage", self.max_leverage)?,
+            },
+            risk_free: self.risk_free,
+        })
+    }
+}
+
+pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
+    let Some(strategy) = &args.strategy else {
+        return Err(Error::Usage(
+            "no strategy given: try `backtest --strategy sma-cross`, or `backtest list`".into(),
+        ));
+    };
+    let report = execute(&args.request(strategy)?)?;
+    print!("{}", report::text::terminal(&report.summary));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(strategy));
+    let charts = ChartOptions {
+        enabled: !args.no_charts,
+        size: args.chart_size,
+        log_scale: args.log_scale,
+    };
+    report::write_outputs(&report, &out, charts)?;
+    println!("\nreport written to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}

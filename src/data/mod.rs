@@ -1,0 +1,53 @@
+//! Market data: finding the files of a dataset, loading and validating each symbol's bars,
+//! and aligning several symbols on one calendar.
+
+mod dataset;
+mod defects;
+mod load;
+mod manifest;
+mod universe;
+
+pub use dataset::Dataset;
+pub use defects::{Defect, DefectKind, FileReport};
+pub use load::{LoadOptions, load_bars};
+pub use manifest::Manifest;
+pub use universe::{PriceMode, Series, Universe};
+
+use crate::Date;
+
+/// One symbol's validated daily history, as written in its file (sorted, one row per date).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bars {
+    /// The symbol: the file's stem (`GLD` for `GLD.csv`).
+    pub symbol: String,
+    /// Dates, strictly increasing.
+    pub dates: Vec<Date>,
+    /// Opening prices (equal to the close for a close-only file).
+    pub open: Vec<f64>,
+    /// Highest prices (equal to the close for a close-only file).
+    pub high: Vec<f64>,
+    /// Lowest prices (equal to the close for a close-only file).
+    pub low: Vec<f64>,
+    /// Closing prices as written.
+    pub close: Vec<f64>,
+    /// `Adj Close` where the file has it: the close adjusted for dividends and splits.
+    pub adj_close: Option<Vec<f64>>,
+    /// Volume where the file has it.
+    pub volume: Option<Vec<f64>>,
+    /// The file had a close and no open, high or low: a next-open fill happens at the next close.
+    pub close_only: bool,
+}
+
+impl Bars {
+    /// Number of bars.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.dates.len()
+    }
+
+    /// True when there are no bars.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.dates.is_empty()
+    }
+}

@@ -1,0 +1,188 @@
+//! Cash, units and the orders waiting to fill. Sizing rules live here and only here.
+
+use serde::Serialize;
+
+use super::{EngineOptions, Run};
+use crate::data::Series;
+
+/// Direction of a fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Units bought.
+    Buy,
+    /// Units sold.
+    Sell,
+}
+
+impl Side {
+    /// `buy` or `sell`, as in `fills.csv`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Buy => "buy",
+            Side::Sell => "sell",
+        }
+    }
+}
+
+/// One execution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fill {
+    /// The bar it filled on.
+    pub bar: usize,
+    /// The strategy's symbol index.
+    pub symbol: usize,
+    /// Buy or sell.
+    pub side: Side,
+    /// Units traded (positive).
+    pub units: f64,
+    /// The bar's price it filled at (open or close), before slippage.
+    pub price: f64,
+    /// Commission plus slippage paid, in currency.
+    pub cost: f64,
+}
+
+impl Fill {
+    /// Traded value at the bar's price: units × price.
+    #[must_use]
+    pub fn value(&self) -> f64 {
+        self.units * self.price
+    }
+}
+
+/// Cash, units and pending targets during a simulation.
+pub(super) struct Portfolio {
+    cash: f64,
+    units: Vec<f64>,
+    /// Target weights not yet filled; `None` where nothing is waiting.
+    pending: Vec<Option<f64>>,
+    whole_units: bool,
+    /// Commission and slippage together, as a fraction of traded value.
+    cost_rate: f64,
+}
+
+impl Portfolio {
+    pub(super) fn new(options: &EngineOptions, symbols: usize) -> Self {
+        Portfolio {
+            cash: options.cash,
+            units: vec![0.0; symbols],
+            pending: vec![None; symbols],
+            whole_units: options.whole_units,
+            cost_rate: (options.commission_bps + options.slippage_bps) / 10_000.0,
+        }
+    }
+
+    pub(super) fn cash(&self) -> f64 {
+        self.cash
+    }
+
+    pub(super) fn units(&self) -> &[f64] {
+        &self.units
+    }
+
+    /// Cash plus every position valued at `price(s)`.
+    pub(super) fn equity(&self, price: impl Fn(usize) -> f64) -> f64 {
+        self.cash
+            + self
+                .units
+                .iter()
+                .enumerate()
+                .map(|(s, u)| u * price(s))
+                .sum::<f64>()
+    }
+
+    /// New targets replace whatever was waiting.
+    pub(super) fn set_targets(&mut self, targets: &[f64]) {
+        for (slot, w) in self.pending.iter_mut().zip(targets) {
+            *slot = Some(*w);
+        }
+    }
+
+    /// Trades every pending target whose symbol has a bar at `t`, at `price` of that bar.
+    /// Targets are sized against equity at those prices; sells go first so that buys can use
+    /// their cash, and no buy spends more cash than there is. A symbol without a bar keeps its
+    /// target pending until its next bar.
+    pub(super) fn execute(
+        &mut self,
+        t: usize,
+        series: &[Series],
+        price: impl Fn(&Series) -> f64,
+        run: &mut Run,
+    ) {
+        if self.pending.iter().all(Option::is_none) {
+            return;
+        }
+        let prices: Vec<f64> = series.iter().map(&price).collect();
+        let equity = self.equity(|s| prices[s]);
+        for side in [Side::Sell, Side::Buy] {
+            for s in 0..self.units.len() {
+                let Some(weight) = self.pending[s] else {
+                    continue;
+                };
+                if !series[s].present[t] {
+                    continue;
+                }
+                if let Some(fill) = self.order(t, s, weight, prices[s], equity, side) {
+                    self.apply(&fill);
+                    run.fills.push(fill);
+                }
+                if side == Side::Buy {
+                    self.pending[s] = None;
+                }
+            }
+        }
+        run.postponed_fills += self.pending.iter().filter(|p| p.is_some()).count();
+    }
+
+    /// The fill that moves symbol `s` towards `weight` of `equity`, if it is on `side`.
+    fn order(
+        &self,
+        t: usize,
+        s: usize,
+        weight: f64,
+        price: f64,
+        equity: f64,
+        side: Side,
+    ) -> Option<Fill> {
+        let current = self.units[s];
+        let gap = weight * equity - current * price;
+        let units = match side {
+            Side::Sell if weight == 0.0 && current > 0.0 => current,
+            Side::Sell if gap < 0.0 => -gap / price,
+            Side::Buy if weight == 0.0 && current < 0.0 => -current,
+            Side::Buy if gap > 0.0 => {
+                let affordable = self.cash.max(0.0) / (price * (1.0 + self.cost_rate));
+                (gap / (price * (1.0 + self.cost_rate))).min(affordable)
+            }
+            _ => return None,
+        };
+        let units = if self.whole_units && weight != 0.0 {
+            units.floor()
+        } else {
+            units
+        };
+        (units > 1e-12).then(|| Fill {
+            bar: t,
+            symbol: s,
+            side,
+            units,
+            price,
+            cost: units * price * self.cost_rate,
+        })
+    }
+
+    fn apply(&mut self, fill: &Fill) {
+        let value = fill.value();
+        match fill.side {
+            Side::Buy => {
+                self.units[fill.symbol] += fill.units;
+                self.cash -= value + fill.cost;
+            }
+            Side::Sell => {
+                self.units[fill.symbol] -= fill.units;
+                self.cash += value - fill.cost;
+            }
+        }
+    }
+}

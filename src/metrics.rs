@@ -1,0 +1,268 @@
+//! Performance statistics, with the conventions of empyrical and quantstats (the libraries most
+//! results are quoted in), so numbers can be checked against them: daily simple returns of the
+//! equity curve, [`PERIODS_PER_YEAR`] = 252, standard deviation with ddof = 1, a risk-free rate
+//! given per year and turned into a daily rate geometrically. Every formula is written out in
+//! `docs/METRICS.md`. A ratio whose denominator is zero is `None` (JSON `null`), never infinite.
+
+use serde::Serialize;
+
+use crate::Date;
+use crate::engine::Run;
+use crate::trades::Trade;
+
+/// Trading days in a year: the annualization of every daily statistic here.
+pub const PERIODS_PER_YEAR: f64 = 252.0;
+
+/// Days in a calendar year, for calendar-day CAGR.
+pub const DAYS_PER_YEAR: f64 = 365.25;
+
+/// Return-based statistics of one equity curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Performance {
+    /// final / initial − 1.
+    pub total_return: f64,
+    /// (final / initial)^(252 / n) − 1, n = number of daily returns.
+    pub cagr: Option<f64>,
+    /// (final / initial)^(365.25 / calendar days) − 1.
+    pub cagr_calendar: Option<f64>,
+    /// std(r, ddof = 1) · √252.
+    pub annual_volatility: Option<f64>,
+    /// mean(r − rf) / std(r − rf) · √252.
+    pub sharpe: Option<f64>,
+    /// mean(r − rf) / √mean(min(r − rf, 0)²) · √252, over all returns.
+    pub sortino: Option<f64>,
+    /// Deepest fall from a running peak of equity, as a negative fraction (the starting equity
+    /// is the first peak).
+    pub max_drawdown: f64,
+    /// Calendar days from that drawdown's peak to its recovery (or to the last date).
+    pub max_drawdown_days: i64,
+    /// Date of the peak before the deepest drawdown.
+    pub max_drawdown_peak: Date,
+    /// Date of its trough.
+    pub max_drawdown_trough: Date,
+    /// First date equity regained the peak; `None`: not recovered.
+    pub max_drawdown_recovery: Option<Date>,
+    /// cagr / |max_drawdown|.
+    pub calmar: Option<f64>,
+}
+
+/// Statistics of what the strategy did, from the fills and holdings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Activity {
+    /// Share of bars that end with a position.
+    pub exposure: f64,
+    /// Trades opened, an open one at the end included.
+    pub trades: usize,
+    /// Share of closed trades with a positive profit after costs.
+    pub win_rate: Option<f64>,
+    /// Sum of profits over sum of losses of closed trades.
+    pub profit_factor: Option<f64>,
+    /// Traded value (buys and sells) per year over mean equity.
+    pub turnover: f64,
+    /// Commission and slippage paid, in currency.
+    pub costs: f64,
+}
+
+/// Every headline statistic of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    /// From the equity curve.
+    #[serde(flatten)]
+    pub performance: Performance,
+    /// From fills and holdings.
+    #[serde(flatten)]
+    pub activity: Activity,
+}
+
+/// Daily simple returns: `equity[t] / equity[t-1] − 1`.
+#[must_use]
+pub fn simple_returns(equity: &[f64]) -> Vec<f64> {
+    equity.windows(2).map(|w| w[1] / w[0] - 1.0).collect()
+}
+
+/// An annual rate as a daily one: (1 + annual)^(1/252) − 1.
+#[must_use]
+pub fn daily_rate(annual: f64) -> f64 {
+    (1.0 + annual).powf(1.0 / PERIODS_PER_YEAR) - 1.0
+}
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+/// Sample standard deviation (ddof = 1).
+fn std_dev(xs: &[f64]) -> Option<f64> {
+    let m = mean(xs)?;
+    #[allow(clippy::cast_precision_loss)]
+    (xs.len() > 1)
+        .then(|| (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt())
+}
+
+fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
+    (denominator != 0.0 && denominator.is_finite()).then(|| numerator / denominator)
+}
+
+/// Statistics of `equity` (one value per date of `dates`), with an annual risk-free rate.
+///
+/// # Panics
+/// `equity` is empty or its length differs from `dates` (a bug in the caller).
+#[must_use]
+pub fn performance(dates: &[Date], equity: &[f64], risk_free_annual: f64) -> Performance {
+    assert!(!equity.is_empty() && equity.len() == dates.len());
+    let returns = simple_returns(equity);
+    let rf = daily_rate(risk_free_annual);
+    let excess: Vec<f64> = returns.iter().map(|r| r - rf).collect();
+    let growth = equity[equity.len() - 1] / equity[0];
+    #[allow(clippy::cast_precision_loss)]
+    let years = returns.len() as f64 / PERIODS_PER_YEAR;
+    #[allow(clippy::cast_precision_loss)]
+    let calendar_years = (dates[dates.len() - 1] - dates[0]).num_days() as f64 / DAYS_PER_YEAR;
+    let root = PERIODS_PER_YEAR.sqrt();
+    let downside = mean(
+        &excess
+            .iter()
+            .map(|r| r.min(0.0).powi(2))
+            .collect::<Vec<_>>(),
+    )
+    .map(f64::sqrt);
+    let cagr = (years > 0.0).then(|| growth.powf(1.0 / years) - 1.0);
+    let drawdown = Drawdown::deepest(dates, equity);
+    Performance {
+        total_return: growth - 1.0,
+        cagr,
+        cagr_calendar: (calendar_years > 0.0).then(|| growth.powf(1.0 / calendar_years) - 1.0),
+        annual_volatility: std_dev(&returns).map(|s| s * root),
+        sharpe: mean(&excess)
+            .zip(std_dev(&excess))
+            .and_then(|(m, s)| ratio(m, s))
+            .map(|r| r * root),
+        sortino: mean(&excess)
+            .zip(downside)
+            .and_then(|(m, d)| ratio(m, d))
+            .map(|r| r * root),
+        max_drawdown: drawdown.depth,
+        max_drawdown_days: drawdown.days,
+        max_drawdown_peak: drawdown.peak,
+        max_drawdown_trough: drawdown.trough,
+        max_drawdown_recovery: drawdown.recovery,
+        calmar: cagr.and_then(|c| ratio(c, drawdown.depth.abs())),
+    }
+}
+
+/// The deepest drawdown of an equity curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drawdown {
+    /// Fall from the peak, as a negative fraction (0 when equity never fell).
+    pub depth: f64,
+    /// Date of the peak.
+    pub peak: Date,
+    /// Date of the trough.
+    pub trough: Date,
+    /// First date back at the peak, if any.
+    pub recovery: Option<Date>,
+    /// Calendar days from peak to recovery, or to the last date when not recovered.
+    pub days: i64,
+}
+
+impl Drawdown {
+    /// Finds the deepest drawdown; the first value is the first peak.
+    #[must_use]
+    pub fn deepest(dates: &[Date], equity: &[f64]) -> Drawdown {
+        let (mut peak, mut best) = (0, (0.0, 0, 0));
+        for (t, value) in equity.iter().enumerate() {
+            if *value > equity[peak] {
+                peak = t;
+            }
+            let depth = value / equity[peak] - 1.0;
+            if depth < best.0 {
+                best = (depth, peak, t);
+            }
+        }
+        let (depth, peak, trough) = best;
+        let recovery = (trough..equity.len()).find(|t| equity[*t] >= equity[peak]);
+        let end = dates[recovery.unwrap_or(dates.len() - 1)];
+        Drawdown {
+            depth,
+            peak: dates[peak],
+            trough: dates[trough],
+            recovery: recovery.filter(|_| depth < 0.0).map(|t| dates[t]),
+            days: (end - dates[peak]).num_days(),
+        }
+    }
+}
+
+/// Statistics of the strategy's activity.
+#[must_use]
+pub fn activity(run: &Run, trades: &[Trade]) -> Activity {
+    let bars = run.equity.len();
+    let invested = (0..bars)
+        .filter(|t| (0..run.symbols).any(|s| run.units(*t, s) != 0.0))
+        .count();
+    let closed: Vec<&Trade> = trades.iter().filter(|t| t.is_closed()).collect();
+    let wins = closed.iter().filter(|t| t.pnl > 0.0).count();
+    let gains: f64 = closed.iter().map(|t| t.pnl.max(0.0)).sum();
+    let losses: f64 = closed.iter().map(|t| (-t.pnl).max(0.0)).sum();
+    let traded: f64 = run.fills.iter().map(crate::engine::Fill::value).sum();
+    #[allow(clippy::cast_precision_loss)]
+    let years = (bars.saturating_sub(1)) as f64 / PERIODS_PER_YEAR;
+    let mean_equity = mean(&run.equity).unwrap_or(0.0);
+    #[allow(clippy::cast_precision_loss)]
+    Activity {
+        exposure: ratio(invested as f64, bars as f64).unwrap_or(0.0),
+        trades: trades.len(),
+        win_rate: ratio(wins as f64, closed.len() as f64),
+        profit_factor: ratio(gains, losses),
+        turnover: ratio(traded, mean_equity * years).unwrap_or(0.0),
+        costs: run.fills.iter().map(|f| f.cost).sum(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(n: usize) -> Vec<Date> {
+        let start = Date::from_ymd_opt(2024, 1, 1).unwrap();
+        (0..n)
+            .map(|i| start + chrono::Days::new(i as u64))
+            .collect()
+    }
+
+    #[test]
+    fn drawdown_starts_from_the_first_value_and_finds_recovery() {
+        let equity = [100.0, 90.0, 120.0, 60.0, 80.0, 121.0, 50.0];
+        let d = Drawdown::deepest(&days(7), &equity[..6]);
+        assert!((d.depth - (-0.5)).abs() < 1e-15);
+        assert_eq!((d.peak, d.trough), (days(7)[2], days(7)[3]));
+        assert_eq!(d.recovery, Some(days(7)[5]));
+        assert_eq!(d.days, 3);
+        let not_recovered = Drawdown::deepest(&days(7), &equity);
+        assert_eq!(not_recovered.recovery, None);
+        assert_eq!(not_recovered.trough, days(7)[6]);
+        assert_eq!(not_recovered.days, 1, "peak on day 5, data ends on day 6");
+    }
+
+    #[test]
+    fn flat_equity_has_no_ratios_instead_of_infinities() {
+        let p = performance(&days(3), &[100.0, 100.0, 100.0], 0.0);
+        assert_eq!(p.total_return, 0.0);
+        assert_eq!(p.sharpe, None);
+        assert_eq!(p.sortino, None);
+        assert_eq!(p.calmar, None);
+        assert_eq!(p.max_drawdown, 0.0);
+    }
+
+    #[test]
+    fn sharpe_and_sortino_follow_the_written_formulas() {
+        let equity = [100.0, 101.0, 99.0, 102.0, 102.5];
+        let r = simple_returns(&equity);
+        let m = r.iter().sum::<f64>() / 4.0;
+        let sd = (r.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 3.0).sqrt();
+        let dd = (r.iter().map(|x| x.min(0.0).powi(2)).sum::<f64>() / 4.0).sqrt();
+        let p = performance(&days(5), &equity, 0.0);
+        assert!((p.sharpe.unwrap() - m / sd * 252f64.sqrt()).abs() < 1e-12);
+        assert!((p.sortino.unwrap() - m / dd * 252f64.sqrt()).abs() < 1e-12);
+        assert!((p.cagr.unwrap() - (1.025f64.powf(63.0) - 1.0)).abs() < 1e-12);
+    }
+}

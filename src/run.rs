@@ -1,0 +1,128 @@
+//! One backtest from request to results: open the dataset, build the strategy, load and align
+//! its symbols and the benchmark, simulate, measure. Everything the reports need comes out in
+//! one [`RunReport`]; nothing here writes files.
+
+use std::path::PathBuf;
+
+use crate::Result;
+use crate::data::{Dataset, FileReport, LoadOptions, PriceMode, Universe, load_bars};
+use crate::engine::{self, EngineOptions, Run};
+use crate::metrics::{self, Metrics, Performance};
+use crate::report::summary::{self, Summary};
+use crate::strategies;
+use crate::strategy::Params;
+use crate::trades::{self, Trade};
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// Registered strategy name.
+    pub strategy: String,
+    /// `key=value` parameters.
+    pub params: Vec<String>,
+    /// Dataset directories or files.
+    pub data: Vec<PathBuf>,
+    /// Symbols for strategies that take them; empty: every symbol of the dataset.
+    pub symbols: Vec<String>,
+    /// Benchmark symbol; `None`: the strategy's first symbol.
+    pub benchmark: Option<String>,
+    /// How to read the files.
+    pub load: LoadOptions,
+    /// Adjusted or raw prices.
+    pub prices: PriceMode,
+    /// How the engine trades.
+    pub engine: EngineOptions,
+    /// Annual risk-free rate for Sharpe and Sortino.
+    pub risk_free: f64,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The machine-readable summary (what `summary.json` holds).
+    pub summary: Summary,
+    /// The aligned data the run used; the strategy's symbols first, then the benchmark if
+    /// it is not one of them.
+    pub universe: Universe,
+    /// The simulation.
+    pub run: Run,
+    /// Round trips.
+    pub trades: Vec<Trade>,
+    /// The benchmark's buy-and-hold equity, on the same calendar.
+    pub benchmark_equity: Vec<f64>,
+    /// What the loader found in each file.
+    pub files: Vec<FileReport>,
+}
+
+/// Runs a backtest.
+///
+/// # Errors
+/// Unknown strategy or parameter, missing symbol, bad data file, or a strategy answer the
+/// engine refuses.
+pub fn execute(request: &RunRequest) -> Result<RunReport> {
+    let spec = strategies::find(&request.strategy)?;
+    let params = Params::parse(spec, &request.params)?;
+    let dataset = Dataset::open(&request.data)?;
+    let symbols = if request.symbols.is_empty() {
+        dataset.symbols()
+    } else {
+        request
+            .symbols
+            .iter()
+            .map(|s| dataset.canonical(s))
+            .collect::<Result<Vec<_>>>()?
+    };
+    let mut strategy = (spec.build)(&params, &symbols)?;
+    let mut wanted: Vec<String> = strategy.symbols().to_vec();
+    let benchmark = match &request.benchmark {
+        Some(symbol) => dataset.canonical(symbol)?,
+        None => wanted[0].clone(),
+    };
+    if !wanted.contains(&benchmark) {
+        wanted.push(benchmark.clone());
+    }
+    let mut bars = Vec::with_capacity(wanted.len());
+    let mut files = Vec::with_capacity(wanted.len());
+    for symbol in &wanted {
+        let (b, report) = load_bars(dataset.path(symbol)?, symbol, &request.load)?;
+        bars.push(b);
+        files.push(report);
+    }
+    let universe = Universe::align(&bars, request.prices)?;
+    let run = engine::simulate(spec.name, strategy.as_mut(), &universe, &request.engine)?;
+    let last = universe.len() - 1;
+    let last_close: Vec<f64> = universe.series.iter().map(|s| s.close[last]).collect();
+    let trades = trades::round_trips(&run, &universe.dates, &last_close);
+    let metrics = Metrics {
+        performance: metrics::performance(&universe.dates, &run.equity, request.risk_free),
+        activity: metrics::activity(&run, &trades),
+    };
+    let bench_index = universe
+        .index_of(&benchmark)
+        .expect("the benchmark was loaded into the universe");
+    let benchmark_equity =
+        engine::buy_and_hold_curve(&universe.series[bench_index].close, request.engine.cash);
+    let benchmark_performance: Performance =
+        metrics::performance(&universe.dates, &benchmark_equity, request.risk_free);
+    let summary = summary::build(summary::Parts {
+        request,
+        spec_name: spec.name,
+        params: &params,
+        dataset: &dataset,
+        universe: &universe,
+        run: &run,
+        files: &files,
+        metrics,
+        benchmark: &benchmark,
+        benchmark_final: benchmark_equity[last],
+        benchmark_performance,
+    });
+    Ok(RunReport {
+        summary,
+        universe,
+        run,
+        trades,
+        benchmark_equity,
+        files,
+    })
+}

@@ -1,0 +1,268 @@
+//! What a strategy is, what it may see, and how it is described and configured.
+//!
+//! A strategy is called once per bar, in order, after the bar has closed. It sees the history
+//! up to and including that bar through [`History`], whose slices end at the current bar: the
+//! next bar is unreachable through this API. It answers with target weights or nothing (hold).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::data::Universe;
+use crate::{Date, Error, Result};
+
+/// Target portfolio weights, one per symbol of the strategy (fractions of equity; negative is
+/// short).
+pub type Targets = Vec<f64>;
+
+/// A trading rule.
+pub trait Strategy {
+    /// The symbols it trades; its targets use this order.
+    fn symbols(&self) -> &[String];
+
+    /// Called after bar `history.bar()` has closed. Returns new target weights, or `None` to
+    /// keep the portfolio as it is (the engine rebalances only on new targets).
+    fn on_bar(&mut self, history: &History<'_>) -> Option<Targets>;
+}
+
+/// The market as a strategy sees it after the close of bar `t`: bars `0..=t` and nothing later.
+#[derive(Debug, Clone, Copy)]
+pub struct History<'a> {
+    universe: &'a Universe,
+    bar: usize,
+}
+
+impl<'a> History<'a> {
+    /// The view after the close of `bar`.
+    ///
+    /// # Panics
+    /// `bar` is past the end of the universe (a bug in the engine, never input-driven).
+    #[must_use]
+    pub fn new(universe: &'a Universe, bar: usize) -> Self {
+        assert!(bar < universe.len(), "bar {bar} beyond the calendar");
+        History { universe, bar }
+    }
+
+    /// Index of the bar that has just closed (0-based).
+    #[must_use]
+    pub fn bar(&self) -> usize {
+        self.bar
+    }
+
+    /// Date of the bar that has just closed.
+    #[must_use]
+    pub fn date(&self) -> Date {
+        self.universe.dates[self.bar]
+    }
+
+    /// Closes of symbol `s` (the strategy's own index) up to and including this bar.
+    #[must_use]
+    pub fn close(&self, s: usize) -> &'a [f64] {
+        &self.universe.series[s].close[..=self.bar]
+    }
+
+    /// Opens of symbol `s` up to and including this bar.
+    #[must_use]
+    pub fn open(&self, s: usize) -> &'a [f64] {
+        &self.universe.series[s].open[..=self.bar]
+    }
+
+    /// Highs of symbol `s` up to and including this bar.
+    #[must_use]
+    pub fn high(&self, s: usize) -> &'a [f64] {
+        &self.universe.series[s].high[..=self.bar]
+    }
+
+    /// Lows of symbol `s` up to and including this bar.
+    #[must_use]
+    pub fn low(&self, s: usize) -> &'a [f64] {
+        &self.universe.series[s].low[..=self.bar]
+    }
+
+    /// Whether symbol `s` had a bar on each date (false where the last close was carried).
+    #[must_use]
+    pub fn present(&self, s: usize) -> &'a [bool] {
+        &self.universe.series[s].present[..=self.bar]
+    }
+}
+
+/// One parameter a strategy accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    /// Its key in `--param key=value`.
+    pub name: &'static str,
+    /// Its default, as it would be typed.
+    pub default: &'static str,
+    /// One line on what it does.
+    pub help: &'static str,
+}
+
+/// A registered strategy: its name, what it does, its parameters and how to build it.
+#[derive(Debug, Clone, Copy)]
+pub struct StrategySpec {
+    /// The name used on the command line (`sma-cross`); the file is the same with `_`.
+    pub name: &'static str,
+    /// One line for `backtest list`.
+    pub summary: &'static str,
+    /// Its parameters.
+    pub params: &'static [ParamSpec],
+    /// Builds it from parameters and the symbols the user asked for (all the dataset's symbols
+    /// when none were named).
+    pub build: fn(&Params, &[String]) -> Result<Box<dyn Strategy>>,
+}
+
+/// Parameter values of one run: every declared parameter, from `--param` or its default.
+#[derive(Debug, Clone)]
+pub struct Params {
+    strategy: &'static str,
+    specs: &'static [ParamSpec],
+    values: BTreeMap<&'static str, String>,
+}
+
+impl Params {
+    /// Reads `key=value` pairs against the strategy's declared parameters.
+    ///
+    /// # Errors
+    /// A pair without `=`, or an unknown key; the message lists the valid keys.
+    pub fn parse(spec: &StrategySpec, pairs: &[String]) -> Result<Params> {
+        let mut values: BTreeMap<&'static str, String> = spec
+            .params
+            .iter()
+            .map(|p| (p.name, p.default.to_string()))
+            .collect();
+        for pair in pairs {
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(Error::Usage(format!(
+                    "--param {pair:?} is not key=value; {}",
+                    describe(spec)
+                )));
+            };
+            let Some(param) = spec.params.iter().find(|p| p.name == key.trim()) else {
+                return Err(Error::Usage(format!(
+                    "strategy {} has no parameter {:?}; {}",
+                    spec.name,
+                    key.trim(),
+                    describe(spec)
+                )));
+            };
+            values.insert(param.name, value.trim().to_string());
+        }
+        Ok(Params {
+            strategy: spec.name,
+            specs: spec.params,
+            values,
+        })
+    }
+
+    /// The raw text of a parameter.
+    ///
+    /// # Panics
+    /// `name` is not declared by the strategy (a bug in the strategy, not an input).
+    #[must_use]
+    pub fn text(&self, name: &str) -> &str {
+        self.values
+            .get(name)
+            .unwrap_or_else(|| panic!("parameter {name} is not declared by {}", self.strategy))
+    }
+
+    /// A parameter as a whole number of at least `min`.
+    ///
+    /// # Errors
+    /// The value is not such a number; the message names the parameter and its valid form.
+    pub fn whole(&self, name: &str, min: usize) -> Result<usize> {
+        self.text(name)
+            .parse::<usize>()
+            .ok()
+            .filter(|v| *v >= min)
+            .ok_or_else(|| self.invalid(name, &format!("a whole number of at least {min}")))
+    }
+
+    /// A parameter as a finite number.
+    ///
+    /// # Errors
+    /// The value is not a finite number.
+    pub fn number(&self, name: &str) -> Result<f64> {
+        self.text(name)
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| self.invalid(name, "a number"))
+    }
+
+    /// An error saying that `name`'s value is not `expected`, listing every parameter.
+    #[must_use]
+    pub fn invalid(&self, name: &str, expected: &str) -> Error {
+        Error::Usage(format!(
+            "strategy {}: parameter {name} = {:?} is not {expected}",
+            self.strategy,
+            self.text(name)
+        ))
+    }
+
+    /// Every parameter with its value, numbers as JSON numbers, for the summary.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.specs
+            .iter()
+            .map(|p| {
+                let text = self.text(p.name);
+                let value = text
+                    .parse::<i64>()
+                    .map(serde_json::Value::from)
+                    .or_else(|_| text.parse::<f64>().map(serde_json::Value::from))
+                    .unwrap_or_else(|_| serde_json::Value::from(text));
+                (p.name.to_string(), value)
+            })
+            .collect()
+    }
+}
+
+/// "parameters: fast (default 20): ..., slow (default 50): ..."
+fn describe(spec: &StrategySpec) -> String {
+    if spec.params.is_empty() {
+        return format!("strategy {} takes no parameters", spec.name);
+    }
+    let mut text = String::from("valid parameters:");
+    for p in spec.params {
+        let _ = write!(text, " {} (default {}: {});", p.name, p.default, p.help);
+    }
+    text.pop();
+    text
+}
+
+/// A simple moving average updated one value at a time, so strategies pay O(1) per bar.
+#[derive(Debug, Clone)]
+pub struct RollingMean {
+    window: usize,
+    sum: f64,
+    count: usize,
+}
+
+impl RollingMean {
+    /// A mean over the last `window` values (`window` ≥ 1).
+    #[must_use]
+    pub fn new(window: usize) -> Self {
+        RollingMean {
+            window: window.max(1),
+            sum: 0.0,
+            count: 0,
+        }
+    }
+
+    /// Adds the newest value of `series` (whose last element is the new one) and returns the
+    /// mean of the last `window` values once there are that many.
+    pub fn push(&mut self, series: &[f64]) -> Option<f64> {
+        let n = series.len();
+        self.count += 1;
+        if self.count % self.window == 0 {
+            // Re-sum exactly once per window so rounding error never accumulates over decades.
+            self.sum = series[n.saturating_sub(self.window)..].iter().sum();
+        } else {
+            self.sum += series[n - 1];
+            if self.count > self.window {
+                self.sum -= series[n - 1 - self.window];
+            }
+        }
+        #[allow(clippy::cast_precision_loss)] // windows are far below 2^52
+        (self.count >= self.window).then(|| self.sum / self.window as f64)
+    }
+}
