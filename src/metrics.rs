@@ -42,7 +42,7 @@ pub struct Performance {
     pub max_drawdown_trough: Date,
     /// First date equity regained the peak; `None`: not recovered.
     pub max_drawdown_recovery: Option<Date>,
-    /// cagr / |max_drawdown|.
+    /// `cagr / |max_drawdown|`.
     pub calmar: Option<f64>,
 }
 
@@ -87,14 +87,12 @@ pub fn daily_rate(annual: f64) -> f64 {
 }
 
 fn mean(xs: &[f64]) -> Option<f64> {
-    #[allow(clippy::cast_precision_loss)]
     (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
 }
 
 /// Sample standard deviation (ddof = 1).
 fn std_dev(xs: &[f64]) -> Option<f64> {
     let m = mean(xs)?;
-    #[allow(clippy::cast_precision_loss)]
     (xs.len() > 1)
         .then(|| (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt())
 }
@@ -114,9 +112,7 @@ pub fn performance(dates: &[Date], equity: &[f64], risk_free_annual: f64) -> Per
     let rf = daily_rate(risk_free_annual);
     let excess: Vec<f64> = returns.iter().map(|r| r - rf).collect();
     let growth = equity[equity.len() - 1] / equity[0];
-    #[allow(clippy::cast_precision_loss)]
     let years = returns.len() as f64 / PERIODS_PER_YEAR;
-    #[allow(clippy::cast_precision_loss)]
     let calendar_years = (dates[dates.len() - 1] - dates[0]).num_days() as f64 / DAYS_PER_YEAR;
     let root = PERIODS_PER_YEAR.sqrt();
     let downside = mean(
@@ -200,20 +196,18 @@ pub fn activity(run: &Run, trades: &[Trade]) -> Activity {
         .filter(|t| (0..run.symbols).any(|s| run.units(*t, s) != 0.0))
         .count();
     let closed: Vec<&Trade> = trades.iter().filter(|t| t.is_closed()).collect();
-    let wins = closed.iter().filter(|t| t.pnl > 0.0).count();
+    let winners = closed.iter().filter(|t| t.pnl > 0.0).count();
     let gains: f64 = closed.iter().map(|t| t.pnl.max(0.0)).sum();
     let losses: f64 = closed.iter().map(|t| (-t.pnl).max(0.0)).sum();
-    let traded: f64 = run.fills.iter().map(crate::engine::Fill::value).sum();
-    #[allow(clippy::cast_precision_loss)]
+    let traded_value: f64 = run.fills.iter().map(crate::engine::Fill::value).sum();
     let years = (bars.saturating_sub(1)) as f64 / PERIODS_PER_YEAR;
     let mean_equity = mean(&run.equity).unwrap_or(0.0);
-    #[allow(clippy::cast_precision_loss)]
     Activity {
         exposure: ratio(invested as f64, bars as f64).unwrap_or(0.0),
         trades: trades.len(),
-        win_rate: ratio(wins as f64, closed.len() as f64),
+        win_rate: ratio(winners as f64, closed.len() as f64),
         profit_factor: ratio(gains, losses),
-        turnover: ratio(traded, mean_equity * years).unwrap_or(0.0),
+        turnover: ratio(traded_value, mean_equity * years).unwrap_or(0.0),
         costs: run.fills.iter().map(|f| f.cost).sum(),
     }
 }

@@ -1,5 +1,5 @@
 //! A small seeded random number generator, so that generated data and resamples are identical
-//! on every machine and every version of every dependency (xoshiro256** seeded by SplitMix64).
+//! on every machine and every version of every dependency (`xoshiro256**` seeded by `SplitMix64`).
 
 /// Deterministic generator: the same seed gives the same stream everywhere.
 #[derive(Debug, Clone)]
@@ -40,7 +40,6 @@ impl Rng {
 
     /// Uniform in [0, 1), with 53 bits of precision.
     pub fn uniform(&mut self) -> f64 {
-        #[allow(clippy::cast_precision_loss)]
         let x = (self.next_u64() >> 11) as f64;
         x * (1.0 / (1u64 << 53) as f64)
     }
@@ -55,7 +54,11 @@ impl Rng {
 
     /// Uniform integer in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "uniform() is in [0, 1), so the product is in [0, n)"
+        )]
         let i = (self.uniform() * n as f64) as usize;
         i.min(n - 1)
     }

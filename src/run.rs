@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::Result;
-use crate::data::{Dataset, FileReport, LoadOptions, PriceMode, Universe, load_bars};
+use crate::data::{Dataset, FileReport, LoadOptions, PriceMode, Universe};
 use crate::engine::{self, EngineOptions, Run};
 use crate::metrics::{self, Metrics, Performance};
 use crate::report::summary::{self, Summary};
@@ -78,17 +78,13 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         Some(symbol) => dataset.canonical(symbol)?,
         None => wanted[0].clone(),
     };
-    if !wanted.contains(&benchmark) {
+    let bench_index = if let Some(i) = wanted.iter().position(|s| *s == benchmark) {
+        i
+    } else {
         wanted.push(benchmark.clone());
-    }
-    let mut bars = Vec::with_capacity(wanted.len());
-    let mut files = Vec::with_capacity(wanted.len());
-    for symbol in &wanted {
-        let (b, report) = load_bars(dataset.path(symbol)?, symbol, &request.load)?;
-        bars.push(b);
-        files.push(report);
-    }
-    let universe = Universe::align(&bars, request.prices)?;
+        wanted.len() - 1
+    };
+    let (universe, files) = dataset.universe(&wanted, &request.load, request.prices)?;
     let run = engine::simulate(spec.name, strategy.as_mut(), &universe, &request.engine)?;
     let last = universe.len() - 1;
     let last_close: Vec<f64> = universe.series.iter().map(|s| s.close[last]).collect();
@@ -97,9 +93,6 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         performance: metrics::performance(&universe.dates, &run.equity, request.risk_free),
         activity: metrics::activity(&run, &trades),
     };
-    let bench_index = universe
-        .index_of(&benchmark)
-        .expect("the benchmark was loaded into the universe");
     let benchmark_equity =
         engine::buy_and_hold_curve(&universe.series[bench_index].close, request.engine.cash);
     let benchmark_performance: Performance =

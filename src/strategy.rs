@@ -107,8 +107,11 @@ pub struct StrategySpec {
     pub params: &'static [ParamSpec],
     /// Builds it from parameters and the symbols the user asked for (all the dataset's symbols
     /// when none were named).
-    pub build: fn(&Params, &[String]) -> Result<Box<dyn Strategy>>,
+    pub build: Builder,
 }
+
+/// Builds a strategy from its parameters and the symbols the user asked for.
+pub type Builder = fn(&Params, &[String]) -> Result<Box<dyn Strategy>>;
 
 /// Parameter values of one run: every declared parameter, from `--param` or its default.
 #[derive(Debug, Clone)]
@@ -253,7 +256,7 @@ impl RollingMean {
     pub fn push(&mut self, series: &[f64]) -> Option<f64> {
         let n = series.len();
         self.count += 1;
-        if self.count % self.window == 0 {
+        if self.count.is_multiple_of(self.window) {
             // Re-sum exactly once per window so rounding error never accumulates over decades.
             self.sum = series[n.saturating_sub(self.window)..].iter().sum();
         } else {
@@ -262,7 +265,6 @@ impl RollingMean {
                 self.sum -= series[n - 1 - self.window];
             }
         }
-        #[allow(clippy::cast_precision_loss)] // windows are far below 2^52
         (self.count >= self.window).then(|| self.sum / self.window as f64)
     }
 }

@@ -101,11 +101,7 @@ pub fn round_trips(run: &Run, dates: &[Date], last_close: &[f64]) -> Vec<Trade> 
         let closing_units = if crosses { held.abs() } else { fill.units };
         let share = closing_units / fill.units;
         add(slot, fill, closing_units, fill.cost * share);
-        if slot
-            .as_ref()
-            .is_some_and(|o| o.units <= 1e-9 * o.peak_units)
-        {
-            let done = slot.take().expect("checked above");
+        if let Some(done) = slot.take_if(|o| o.units <= 1e-9 * o.peak_units) {
             trades.push(done.finish(fill.symbol, dates, Some(fill.bar), 0.0));
         }
         if crosses {

@@ -11,6 +11,7 @@ pub const SPEC: StrategySpec = StrategySpec {
     build,
 };
 
+#[allow(clippy::unnecessary_wraps)] // the registry's signature: other strategies can fail
 fn build(_params: &Params, symbols: &[String]) -> crate::Result<Box<dyn Strategy>> {
     Ok(Box::new(BuyAndHold {
         symbols: symbols.to_vec(),
@@ -27,7 +28,6 @@ impl Strategy for BuyAndHold {
     }
 
     fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
-        #[allow(clippy::cast_precision_loss)] // a handful of symbols
         let weight = 1.0 / self.symbols.len() as f64;
         (history.bar() == 0).then(|| vec![weight; self.symbols.len()])
     }

@@ -79,7 +79,6 @@ impl Strategy for SmaCross {
             }
             leg.previous = now;
         }
-        #[allow(clippy::cast_precision_loss)] // a handful of symbols
         let slot = 1.0 / self.legs.len() as f64;
         changed.then(|| {
             self.legs

@@ -1,6 +1,7 @@
 //! `backtest data check`: what the loader finds in each file of a dataset, with the policy
 //! applied to each defect. Exit code 2 when any file is refused.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,14 +66,15 @@ fn describe(report: &FileReport) -> String {
         report.last_date
     );
     for d in &report.defects {
-        text.push_str(&format!(
-            "        {:<20} {:>5}  first at line {}: {}  [{}]\n",
+        let _ = writeln!(
+            text,
+            "        {:<20} {:>5}  first at line {}: {}  [{}]",
             d.kind.key(),
             d.count,
             d.first_line,
             d.example,
             d.kind.policy()
-        ));
+        );
     }
     text
 }

@@ -44,7 +44,7 @@ pub(super) struct RunArgs {
     /// Slippage in basis points of traded value, against the trader.
     #[arg(long, default_value_t = 0.0)]
     slippage_bps: f64,
-    /// Trade prices adjusted by `Adj Close / Close` where a file has it, or raw.
+    /// Trade prices adjusted by `Adj Close` / `Close` where a file has it, or raw.
     #[arg(long, value_enum, default_value_t = PriceMode::Adjusted)]
     prices: PriceMode,
     /// Annual risk-free rate for Sharpe and Sortino (0.02 = 2%).
@@ -64,7 +64,7 @@ pub(super) struct RunArgs {
     /// Logarithmic equity axis.
     #[arg(long)]
     log_scale: bool,
-    /// Chart size in pixels, WIDTHxHEIGHT.
+    /// Chart size in pixels, as `WIDTHxHEIGHT`.
     #[arg(long, value_parser = parse_size, default_value = "1600x900")]
     chart_size: (u32, u32),
 }

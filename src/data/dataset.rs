@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::Manifest;
+use super::{FileReport, LoadOptions, Manifest, PriceMode, Universe, load_bars};
 use crate::{Error, Result};
 
 /// The files of a dataset, one per symbol (file stem = symbol), plus its manifest if any.
@@ -61,10 +61,18 @@ impl Dataset {
         })
     }
 
-    /// All symbols, in sorted order.
+    /// All symbols: in the manifest's order where there is one (so the sample's first symbol,
+    /// and default benchmark, is SPY), then any others in sorted order.
     #[must_use]
     pub fn symbols(&self) -> Vec<String> {
-        self.files.keys().cloned().collect()
+        let listed = self.manifest.as_ref().map_or(&[][..], |m| &m.symbols[..]);
+        let mut symbols: Vec<String> = listed
+            .iter()
+            .filter(|s| self.files.contains_key(*s))
+            .cloned()
+            .collect();
+        symbols.extend(self.files.keys().filter(|s| !listed.contains(s)).cloned());
+        symbols
     }
 
     /// The file of `symbol`: exact match first, then a case-insensitive one.
@@ -96,6 +104,26 @@ impl Dataset {
     pub fn canonical(&self, symbol: &str) -> Result<String> {
         let path = self.path(symbol)?;
         Ok(symbol_of(path))
+    }
+
+    /// Loads `symbols` and aligns them on one calendar, in that order.
+    ///
+    /// # Errors
+    /// A symbol is missing, a file is refused, or the symbols share no dates.
+    pub fn universe(
+        &self,
+        symbols: &[String],
+        options: &LoadOptions,
+        prices: PriceMode,
+    ) -> Result<(Universe, Vec<FileReport>)> {
+        let mut bars = Vec::with_capacity(symbols.len());
+        let mut files = Vec::with_capacity(symbols.len());
+        for symbol in symbols {
+            let (b, report) = load_bars(self.path(symbol)?, symbol, options)?;
+            bars.push(b);
+            files.push(report);
+        }
+        Ok((Universe::align(&bars, prices)?, files))
     }
 
     /// True when the manifest says the data was generated.

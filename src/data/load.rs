@@ -354,9 +354,6 @@ fn parse_date(path: &Path, line: usize, cell: Option<&str>, format: Option<&str>
 }
 
 fn parse_iso_date(text: &str) -> Option<Date> {
-    if let Ok(date) = Date::parse_from_str(text, "%Y-%m-%d") {
-        return Some(date);
-    }
     const WITH_OFFSET: [&str; 4] = [
         "%Y-%m-%d %H:%M:%S%.f%:z",
         "%Y-%m-%dT%H:%M:%S%.f%:z",
@@ -369,6 +366,9 @@ fn parse_iso_date(text: &str) -> Option<Date> {
         "%Y-%m-%d %H:%M",
         "%Y-%m-%dT%H:%M",
     ];
+    if let Ok(date) = Date::parse_from_str(text, "%Y-%m-%d") {
+        return Some(date);
+    }
     let text = text
         .strip_suffix('Z')
         .map_or(text.to_string(), |t| format!("{t}+00:00"));
@@ -471,7 +471,7 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, log: &mut DefectLog
             .map(|r| r.volume)
             .collect();
         recent.sort_by(f64::total_cmp);
-        let median = (recent[9] + recent[10]) / 2.0;
+        let median = f64::midpoint(recent[9], recent[10]);
         if median > 0.0 && last.volume < 0.5 * median {
             log.note(DefectKind::PartialLastBar, last.line, || {
                 format!(

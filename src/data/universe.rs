@@ -139,16 +139,20 @@ fn align_one(bars: &Bars, calendar: &[Date], prices: PriceMode) -> Series {
             next += 1;
         }
         let i = last.expect("the calendar starts on or after every symbol's first bar");
-        let k = factor(i);
-        let carried = bars.close[i] * k;
-        let (o, h, l) = if present {
-            (bars.open[i] * k, bars.high[i] * k, bars.low[i] * k)
+        let scale = factor(i);
+        let carried = bars.close[i] * scale;
+        let (open, high, low) = if present {
+            (
+                bars.open[i] * scale,
+                bars.high[i] * scale,
+                bars.low[i] * scale,
+            )
         } else {
             (carried, carried, carried)
         };
-        series.open.push(o);
-        series.high.push(h);
-        series.low.push(l);
+        series.open.push(open);
+        series.high.push(high);
+        series.low.push(low);
         series.close.push(carried);
         series.present.push(present);
     }

@@ -186,3 +186,185 @@ fn check_targets(
 pub fn buy_and_hold_curve(close: &[f64], cash: f64) -> Vec<f64> {
     close.iter().map(|c| cash * c / close[0]).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Series;
+    use crate::strategy::History;
+
+    /// A universe of one or more symbols with the given opens and closes (high/low around them).
+    fn universe(prices: &[(&[f64], &[f64])]) -> Universe {
+        let n = prices[0].0.len();
+        let start = crate::Date::from_ymd_opt(2024, 1, 1).unwrap();
+        Universe {
+            dates: (0..n)
+                .map(|i| start + chrono::Days::new(i as u64))
+                .collect(),
+            series: prices
+                .iter()
+                .enumerate()
+                .map(|(k, (open, close))| Series {
+                    symbol: format!("S{k}"),
+                    open: open.to_vec(),
+                    high: open.iter().zip(*close).map(|(o, c)| o.max(*c)).collect(),
+                    low: open.iter().zip(*close).map(|(o, c)| o.min(*c)).collect(),
+                    close: close.to_vec(),
+                    present: vec![true; n],
+                    close_only: false,
+                    adjusted: false,
+                })
+                .collect(),
+        }
+    }
+
+    /// Emits scripted targets at given bars.
+    struct Script {
+        symbols: Vec<String>,
+        at: Vec<(usize, Vec<f64>)>,
+    }
+
+    impl Strategy for Script {
+        fn symbols(&self) -> &[String] {
+            &self.symbols
+        }
+        fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
+            self.at
+                .iter()
+                .find(|(bar, _)| *bar == history.bar())
+                .map(|(_, w)| w.clone())
+        }
+    }
+
+    fn script(symbols: usize, at: &[(usize, &[f64])]) -> Script {
+        Script {
+            symbols: (0..symbols).map(|k| format!("S{k}")).collect(),
+            at: at.iter().map(|(b, w)| (*b, w.to_vec())).collect(),
+        }
+    }
+
+    fn simulate_script(u: &Universe, s: &mut Script, options: &EngineOptions) -> Run {
+        simulate("script", s, u, options).unwrap()
+    }
+
+    #[test]
+    fn signal_at_close_fills_at_next_open() {
+        let u = universe(&[(&[10.0, 11.0, 12.0, 13.0], &[10.5, 11.5, 12.5, 13.5])]);
+        let run = simulate_script(
+            &u,
+            &mut script(1, &[(1, &[1.0])]),
+            &EngineOptions::default(),
+        );
+        assert_eq!(run.fills.len(), 1);
+        assert_eq!((run.fills[0].bar, run.fills[0].price), (2, 12.0));
+        assert_eq!(run.equity[1], 100_000.0, "nothing held before the fill");
+        let units = 100_000.0 / 12.0;
+        assert!((run.equity[3] - units * 13.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn close_mode_fills_at_the_signal_bars_close() {
+        let u = universe(&[(&[10.0, 11.0, 12.0], &[10.5, 11.5, 12.5])]);
+        let options = EngineOptions {
+            fill: FillMode::Close,
+            ..EngineOptions::default()
+        };
+        let run = simulate_script(&u, &mut script(1, &[(1, &[1.0])]), &options);
+        assert_eq!((run.fills[0].bar, run.fills[0].price), (1, 11.5));
+        assert!((run.equity[1] - 100_000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_signal_on_the_last_bar_never_fills() {
+        let u = universe(&[(&[10.0, 11.0], &[10.0, 11.0])]);
+        let run = simulate_script(
+            &u,
+            &mut script(1, &[(1, &[1.0])]),
+            &EngineOptions::default(),
+        );
+        assert!(run.fills.is_empty());
+        assert_eq!(run.equity, vec![100_000.0, 100_000.0]);
+    }
+
+    #[test]
+    fn whole_units_floor_and_keep_leftover_cash() {
+        let u = universe(&[(&[30.0, 30.0, 30.0], &[30.0, 30.0, 31.0])]);
+        let options = EngineOptions {
+            whole_units: true,
+            cash: 1000.0,
+            ..EngineOptions::default()
+        };
+        let run = simulate_script(&u, &mut script(1, &[(0, &[1.0])]), &options);
+        assert_eq!(run.fills[0].units, 33.0);
+        assert_eq!(run.cash[2], 10.0);
+        assert_eq!(run.equity[2], 10.0 + 33.0 * 31.0);
+    }
+
+    #[test]
+    fn cash_plus_positions_is_equity_and_costs_are_charged_on_every_fill() {
+        let a: &[f64] = &[10.0, 10.2, 9.8, 10.5, 11.0, 10.0, 9.5];
+        let b: &[f64] = &[50.0, 49.0, 51.0, 52.0, 50.0, 48.0, 49.0];
+        let u = universe(&[(a, a), (b, b)]);
+        let options = EngineOptions {
+            commission_bps: 10.0,
+            slippage_bps: 5.0,
+            ..EngineOptions::default()
+        };
+        let at: &[(usize, &[f64])] = &[(0, &[0.5, 0.5]), (2, &[0.8, 0.0]), (4, &[0.0, 1.0])];
+        let run = simulate_script(&u, &mut script(2, at), &options);
+        let mut cash = options.cash;
+        for t in 0..u.len() {
+            for f in run.fills.iter().filter(|f| f.bar == t) {
+                assert!((f.cost - f.value() * 15e-4).abs() < 1e-9);
+                cash += match f.side {
+                    Side::Buy => -(f.value() + f.cost),
+                    Side::Sell => f.value() - f.cost,
+                };
+            }
+            let positions: f64 = (0..2).map(|s| run.units(t, s) * u.series[s].close[t]).sum();
+            assert!(
+                (run.cash[t] - cash).abs() < 1e-6,
+                "bar {t}: cash replays from fills"
+            );
+            assert!((run.cash[t] + positions - run.equity[t]).abs() < 1e-6);
+            assert!(run.cash[t] >= -1e-6, "bar {t}: no borrowing");
+        }
+        let free = simulate_script(&u, &mut script(2, at), &EngineOptions::default());
+        assert!(run.equity[6] < free.equity[6], "costs reduce equity");
+    }
+
+    #[test]
+    fn a_missing_bar_postpones_the_fill_to_the_symbols_next_bar() {
+        let mut u = universe(&[(&[10.0, 11.0, 12.0, 13.0], &[10.0, 11.0, 12.0, 13.0])]);
+        u.series[0].present[2] = false;
+        let run = simulate_script(
+            &u,
+            &mut script(1, &[(1, &[1.0])]),
+            &EngineOptions::default(),
+        );
+        assert_eq!(run.fills[0].bar, 3);
+        assert_eq!(run.postponed_fills, 1);
+    }
+
+    #[test]
+    fn refused_targets_name_the_strategy_date_and_value() {
+        let u = universe(&[(&[10.0, 11.0], &[10.0, 11.0])]);
+        for (weights, expected) in [
+            (vec![f64::NAN], "NaN is not a finite number"),
+            (vec![1.5], "exceeds the leverage cap 1"),
+            (vec![0.5, 0.5], "2 target weights for 1 symbols"),
+        ] {
+            let mut s = Script {
+                symbols: vec!["S0".into()],
+                at: vec![(1, weights)],
+            };
+            let err = simulate("bad", &mut s, &u, &EngineOptions::default()).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("strategy bad at the close of 2024-01-02"),
+                "{text}"
+            );
+            assert!(text.contains(expected), "{text}");
+        }
+    }
+}

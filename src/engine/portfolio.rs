@@ -162,7 +162,7 @@ impl Portfolio {
         } else {
             units
         };
-        (units > 1e-12).then(|| Fill {
+        (units > 1e-12).then_some(Fill {
             bar: t,
             symbol: s,
             side,

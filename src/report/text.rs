@@ -183,10 +183,8 @@ pub fn terminal(summary: &Summary) -> String {
         .max(8);
     let _ = writeln!(
         out,
-        "  {:<22}{:>width$}   {}",
-        "",
-        "strategy",
-        format!("benchmark ({})", summary.options.benchmark)
+        "  {:<22}{:>width$}   benchmark ({})",
+        "", "strategy", summary.options.benchmark
     );
     for row in rows {
         let _ = writeln!(

@@ -1,0 +1,201 @@
+//! Parity with independent engines and metric libraries on real data
+//! (`../shared/reference/README.md`): backtesting.py, backtrader, vectorbt and bt agree on the
+//! engine table; empyrical and quantstats on the metrics file.
+
+mod common;
+
+use backtest::data::PriceMode;
+use backtest::engine::{EngineOptions, FillMode};
+use backtest::run::{RunReport, RunRequest, execute};
+
+fn gld_run(dir: &std::path::Path, strategy: &str, whole_units: bool, fill: FillMode) -> RunReport {
+    execute(&RunRequest {
+        strategy: strategy.into(),
+        params: vec![],
+        data: vec![dir.join("etf-ohlcv-raw")],
+        symbols: vec!["GLD".into()],
+        benchmark: Some("SPY".into()),
+        load: backtest::data::LoadOptions::default(),
+        prices: PriceMode::Adjusted,
+        engine: EngineOptions {
+            whole_units,
+            fill,
+            ..EngineOptions::default()
+        },
+        risk_free: 0.0,
+    })
+    .expect("GLD runs")
+}
+
+/// One row of the reference table: final equity, round trips, max drawdown, Sharpe(252),
+/// calendar CAGR.
+struct Expected {
+    strategy: &'static str,
+    whole_units: bool,
+    final_equity: f64,
+    trades: usize,
+    max_drawdown: f64,
+    sharpe: f64,
+    cagr_calendar: f64,
+}
+
+const ENGINE_TABLE: [Expected; 4] = [
+    Expected {
+        strategy: "buy-and-hold",
+        whole_units: true,
+        final_equity: 951_320.853_3,
+        trades: 1,
+        max_drawdown: -0.455_516,
+        sharpe: 0.6605,
+        cagr_calendar: 0.109_099,
+    },
+    Expected {
+        strategy: "buy-and-hold",
+        whole_units: false,
+        final_equity: 951_584.556_9,
+        trades: 1,
+        max_drawdown: -0.455_550,
+        sharpe: 0.6605,
+        cagr_calendar: 0.109_113,
+    },
+    Expected {
+        strategy: "sma-cross",
+        whole_units: true,
+        final_equity: 365_472.610_7,
+        trades: 56,
+        max_drawdown: -0.372_822,
+        sharpe: 0.4930,
+        cagr_calendar: 0.061_384,
+    },
+    Expected {
+        strategy: "sma-cross",
+        whole_units: false,
+        final_equity: 365_530.936_9,
+        trades: 56,
+        max_drawdown: -0.372_896,
+        sharpe: 0.4929,
+        cagr_calendar: 0.061_392,
+    },
+];
+
+#[test]
+fn gld_runs_reproduce_the_independent_engines_to_the_cent() {
+    let Some(dir) = common::market_data("engine parity on GLD") else {
+        return;
+    };
+    for row in &ENGINE_TABLE {
+        let report = gld_run(&dir, row.strategy, row.whole_units, FillMode::NextOpen);
+        let m = &report.summary.metrics;
+        let case = format!("{} whole_units={}", row.strategy, row.whole_units);
+        assert_eq!(report.universe.len(), 5473, "{case}: every GLD bar");
+        assert!(
+            (report.summary.final_equity - row.final_equity).abs() < 0.005,
+            "{case}: final equity {} vs {}",
+            report.summary.final_equity,
+            row.final_equity
+        );
+        assert_eq!(m.activity.trades, row.trades, "{case}: round trips");
+        let p = &m.performance;
+        assert!(
+            (p.max_drawdown - row.max_drawdown).abs() < 5e-7,
+            "{case}: {p:?}"
+        );
+        assert!(
+            (p.sharpe.unwrap() - row.sharpe).abs() < 5e-5,
+            "{case}: {p:?}"
+        );
+        assert!(
+            (p.cagr_calendar.unwrap() - row.cagr_calendar).abs() < 5e-7,
+            "{case}: {p:?}"
+        );
+    }
+}
+
+#[test]
+fn sma_cross_reference_fills_happen_at_the_open_after_each_cross() {
+    let Some(dir) = common::market_data("SMA fill timing on GLD") else {
+        return;
+    };
+    let report = gld_run(&dir, "sma-cross", false, FillMode::NextOpen);
+    let first = &report.run.fills[0];
+    assert!(first.bar > 50, "the first possible signal is at bar 50");
+    let gld = &report.universe.series[0];
+    for fill in &report.run.fills {
+        assert_eq!(fill.price, gld.open[fill.bar], "fills at the open");
+        assert!(
+            report.run.decisions[fill.bar - 1].is_some(),
+            "a fill follows a decision at the previous close"
+        );
+    }
+    assert_eq!(report.trades.iter().filter(|t| !t.is_closed()).count(), 1);
+}
+
+#[test]
+fn close_fill_buy_and_hold_reproduces_empyrical_metrics() {
+    let (Some(dir), Some(reference)) = (
+        common::market_data("metrics vs empyrical"),
+        common::reference("metrics vs empyrical"),
+    ) else {
+        return;
+    };
+    let text = std::fs::read_to_string(reference.join("metrics-GLD-vs-SPY.json")).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let report = gld_run(&dir, "buy-and-hold", false, FillMode::Close);
+    let p = &report.summary.metrics.performance;
+    assert_eq!(report.run.equity.len() - 1, 5472, "n_returns");
+    let pairs = [
+        ("total_return", p.total_return),
+        ("cagr_252", p.cagr.unwrap()),
+        ("annual_volatility", p.annual_volatility.unwrap()),
+        ("sharpe", p.sharpe.unwrap()),
+        ("sortino", p.sortino.unwrap()),
+        ("max_drawdown", p.max_drawdown),
+        ("calmar", p.calmar.unwrap()),
+    ];
+    for (key, ours) in pairs {
+        let theirs = expected[key].as_f64().unwrap();
+        assert!(
+            common::relative(ours, theirs) < 1e-9,
+            "{key}: ours {ours} vs empyrical {theirs}"
+        );
+    }
+}
+
+#[test]
+fn risk_free_rate_reproduces_quantstats_sharpe_at_two_percent() {
+    let (Some(dir), Some(reference)) = (
+        common::market_data("Sharpe with rf vs quantstats"),
+        common::reference("Sharpe with rf vs quantstats"),
+    ) else {
+        return;
+    };
+    let text = std::fs::read_to_string(reference.join("metrics-GLD-vs-SPY.json")).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut request = RunRequest {
+        strategy: "buy-and-hold".into(),
+        params: vec![],
+        data: vec![dir.join("etf-ohlcv-raw")],
+        symbols: vec!["GLD".into()],
+        benchmark: Some("SPY".into()),
+        load: backtest::data::LoadOptions::default(),
+        prices: PriceMode::Adjusted,
+        engine: EngineOptions {
+            fill: FillMode::Close,
+            ..EngineOptions::default()
+        },
+        risk_free: 0.02,
+    };
+    let with_rf = execute(&request).unwrap();
+    let theirs = expected["sharpe_rf2pct_quantstats"].as_f64().unwrap();
+    let ours = with_rf.summary.metrics.performance.sharpe.unwrap();
+    assert!(common::relative(ours, theirs) < 1e-9, "{ours} vs {theirs}");
+    request.risk_free = 0.0;
+    let without = execute(&request)
+        .unwrap()
+        .summary
+        .metrics
+        .performance
+        .sharpe
+        .unwrap();
+    assert!(without > ours, "a positive rate lowers Sharpe");
+}
