@@ -1,1 +1,60 @@
-fn main() {}
+//! Speed targets of the engine, measured with criterion (`cargo bench --bench engine`):
+//! loading GLD's 5,473 real rows, one `sma-cross` simulation over them, and one buy-and-hold
+//! over the eight symbols of the sample. Real data is read from `../shared/market-data`; where
+//! it is absent the GLD benchmarks use the sample's GLD instead and say so.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use backtest::data::{Dataset, LoadOptions, PriceMode, Universe, load_bars};
+use backtest::engine::{EngineOptions, simulate};
+use backtest::strategies;
+use backtest::strategy::Params;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn gld_file() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let real = root.join("../shared/market-data/etf-ohlcv-raw/GLD.csv");
+    if real.is_file() {
+        real
+    } else {
+        eprintln!("../shared/market-data is absent: benchmarking the sample's GLD instead");
+        root.join("data/GLD.csv")
+    }
+}
+
+fn run(name: &str, symbols: &[String], universe: &Universe) -> f64 {
+    let spec = strategies::find(name).expect("registered");
+    let params = Params::parse(spec, &[]).expect("defaults");
+    let mut strategy = (spec.build)(&params, symbols).expect("builds");
+    let run = simulate(name, strategy.as_mut(), universe, &EngineOptions::default()).expect("runs");
+    run.equity[run.equity.len() - 1]
+}
+
+fn benchmarks(c: &mut Criterion) {
+    let gld = gld_file();
+    let options = LoadOptions::default();
+    c.bench_function("load GLD csv", |b| {
+        b.iter(|| load_bars(black_box(&gld), "GLD", &options).expect("loads"));
+    });
+
+    let (bars, _) = load_bars(&gld, "GLD", &options).expect("loads");
+    let universe = Universe::align(&[bars], PriceMode::Adjusted).expect("aligns");
+    let gld_symbol = vec!["GLD".to_string()];
+    c.bench_function("sma-cross 20/50 on GLD", |b| {
+        b.iter(|| run("sma-cross", &gld_symbol, black_box(&universe)));
+    });
+
+    let sample = Dataset::open(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")])
+        .expect("sample opens");
+    let symbols = sample.symbols();
+    let (universe, _) = sample
+        .universe(&symbols, &options, PriceMode::Adjusted)
+        .expect("sample loads");
+    c.bench_function("buy-and-hold 8 symbols of the sample", |b| {
+        b.iter(|| run("buy-and-hold", &symbols, black_box(&universe)));
+    });
+}
+
+criterion_group!(benches, benchmarks);
+criterion_main!(benches);

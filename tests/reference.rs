@@ -112,6 +112,18 @@ fn gld_runs_reproduce_the_independent_engines_to_the_cent() {
 }
 
 #[test]
+fn vectorbt_sharpe_differs_from_ours_only_by_its_365_day_year() {
+    let Some(dir) = common::market_data("vectorbt Sharpe convention") else {
+        return;
+    };
+    let report = gld_run(&dir, "sma-cross", false, FillMode::NextOpen);
+    let ours = report.summary.metrics.performance.sharpe.unwrap();
+    let vectorbt = 0.5932; // the reference README: vectorbt 1.2.0 on the same run
+    assert!((ours - 0.4929).abs() < 5e-5, "ours, 252-day year: {ours}");
+    assert!((ours * (365.0_f64 / 252.0).sqrt() - vectorbt).abs() < 5e-5);
+}
+
+#[test]
 fn sma_cross_reference_fills_happen_at_the_open_after_each_cross() {
     let Some(dir) = common::market_data("SMA fill timing on GLD") else {
         return;

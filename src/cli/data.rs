@@ -24,27 +24,27 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode> {
     let options = args.files.load_options()?;
     let dataset = Dataset::open(&args.paths)?;
     if dataset.synthetic() {
-        println!(
-            "{}: SYNTHETIC dataset (generated prices)",
+        super::emit(&format!(
+            "{}: SYNTHETIC dataset (generated prices)\n",
             dataset.describe_roots()
-        );
+        ))?;
     }
     let mut refused = 0;
     for symbol in dataset.symbols() {
         let path = dataset.path(&symbol)?;
         match load_bars(path, &symbol, &options) {
-            Ok((_, report)) => print!("{}", describe(&report)),
+            Ok((_, report)) => super::emit(&describe(&report))?,
             Err(e) => {
                 refused += 1;
-                println!("REFUSED {e}");
+                super::emit(&format!("REFUSED {e}\n"))?;
             }
         }
     }
-    println!(
-        "{} files, {} loaded, {refused} refused",
+    super::emit(&format!(
+        "{} files, {} loaded, {refused} refused\n",
         dataset.symbols().len(),
         dataset.symbols().len() - refused
-    );
+    ))?;
     Ok(if refused == 0 {
         ExitCode::SUCCESS
     } else {

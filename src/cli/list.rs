@@ -1,15 +1,26 @@
 //! `backtest list`: the registry, with parameters and defaults.
 
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use crate::Result;
 use crate::strategies::REGISTRY;
 
-pub(super) fn list() {
+pub(super) fn list() -> Result<ExitCode> {
+    let mut text = String::new();
     for spec in REGISTRY {
-        println!("{:<22}{}", spec.name, spec.summary);
+        let _ = writeln!(text, "{:<22}{}", spec.name, spec.summary);
         if spec.params.is_empty() {
-            println!("{:<22}  (no parameters)", "");
+            let _ = writeln!(text, "{:<22}  (no parameters)", "");
         }
         for p in spec.params {
-            println!("{:<22}  --param {}={:<8} {}", "", p.name, p.default, p.help);
+            let _ = writeln!(
+                text,
+                "{:<22}  --param {}={:<8} {}",
+                "", p.name, p.default, p.help
+            );
         }
     }
+    super::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
 }

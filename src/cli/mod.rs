@@ -87,12 +87,21 @@ pub fn main() -> Result<ExitCode> {
     match cli.command {
         Some(Command::Run(args)) => run::run(&args),
         None => run::run(&cli.run),
-        Some(Command::List) => {
-            list::list();
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::List) => list::list(),
         Some(Command::Data(DataCommand::Check(args))) => data::check(&args),
         Some(Command::Synth(args)) => synth::synth(&args),
+    }
+}
+
+/// Writes to standard output; a closed pipe (`backtest list | head -1`) ends the output
+/// quietly instead of failing.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::Error::io("standard output", e))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -126,7 +126,7 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
         ));
     };
     let report = execute(&args.request(strategy)?)?;
-    print!("{}", report::text::terminal(&report.summary));
+    super::emit(&report::text::terminal(&report.summary))?;
     let out = args
         .out
         .clone()
@@ -137,6 +137,6 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
         log_scale: args.log_scale,
     };
     report::write_outputs(&report, &out, charts)?;
-    println!("\nreport written to {}", out.display());
+    super::emit(&format!("\nreport written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
 }

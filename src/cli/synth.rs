@@ -39,11 +39,12 @@ pub(super) fn synth(args: &SynthArgs) -> Result<ExitCode> {
         symbols: dataset.iter().map(|b| b.symbol.clone()).collect(),
     };
     manifest.write(&args.out)?;
-    println!(
-        "wrote {} synthetic symbols to {}",
+    super::emit(&format!(
+        "wrote {} synthetic symbols to {}
+",
         dataset.len(),
         args.out.display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -101,21 +101,15 @@ fn draw_charts(report: &RunReport, dir: &Path, options: ChartOptions) -> Result<
         summary.dataset.symbols.join(", ")
     );
     let subtitle = format!(
-        "{}{} · {} · {} prices · costs {} + {} bps · {} to {}",
+        "{}{} · {} · {} · costs {} + {} bps · {} to {}",
         if summary.dataset.synthetic {
             "SYNTHETIC data · "
         } else {
             ""
         },
         summary.dataset.path,
-        match o.fill {
-            crate::engine::FillMode::NextOpen => "next-open fills",
-            crate::engine::FillMode::Close => "close fills",
-        },
-        match o.prices {
-            crate::data::PriceMode::Adjusted => "adjusted",
-            crate::data::PriceMode::Raw => "raw",
-        },
+        text::fill_label(summary),
+        text::prices_label(summary),
         o.commission_bps,
         o.slippage_bps,
         summary.dataset.first_date,

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::summary::Summary;
+use crate::data::PriceMode;
 use crate::engine::FillMode;
 use crate::metrics::Performance;
 
@@ -46,6 +47,29 @@ fn drawdown_span(p: &Performance) -> String {
         "{} → {} → {recovery}",
         p.max_drawdown_peak, p.max_drawdown_trough
     )
+}
+
+/// When orders filled, in words.
+pub(super) fn fill_label(summary: &Summary) -> &'static str {
+    match summary.options.fill {
+        FillMode::NextOpen => "fills at the next open",
+        FillMode::Close => "fills at the signal bar's CLOSE (optimistic)",
+    }
+}
+
+/// Which prices were traded, in words: adjusted only where a file had `Adj Close`.
+pub(super) fn prices_label(summary: &Summary) -> String {
+    let adjusted = &summary.dataset.adjusted;
+    match summary.options.prices {
+        PriceMode::Raw => "raw prices".into(),
+        PriceMode::Adjusted if adjusted.is_empty() => {
+            "prices as written (no Adj Close column to adjust by)".into()
+        }
+        PriceMode::Adjusted => format!(
+            "adjusted prices ({} scaled by Adj Close / Close)",
+            adjusted.join(", ")
+        ),
+    }
 }
 
 fn rows(summary: &Summary) -> Vec<Row> {
@@ -109,18 +133,12 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
             d.symbols.join(" ")
         ),
     ));
-    let fill = match o.fill {
-        FillMode::NextOpen => "fills at the next open",
-        FillMode::Close => "fills at the signal bar's CLOSE (optimistic)",
-    };
     lines.push((
         "options",
         format!(
-            "{fill} · {} prices · {} units · commission {} bps · slippage {} bps · cash {}",
-            match o.prices {
-                crate::data::PriceMode::Adjusted => "adjusted",
-                crate::data::PriceMode::Raw => "raw",
-            },
+            "{} · {} · {} units · commission {} bps · slippage {} bps · cash {}",
+            fill_label(summary),
+            prices_label(summary),
             if o.whole_units { "whole" } else { "fractional" },
             o.commission_bps,
             o.slippage_bps,

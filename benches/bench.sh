@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The project's benchmark script: criterion benchmarks of the engine, then the whole
+# `backtest` process timed end to end (load, simulate, report, charts). Release builds.
+# Usage: bash benches/bench.sh            (from the repository's root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/backtest-target}"
+
+cargo bench --bench engine
+
+cargo build --release
+bin="$CARGO_TARGET_DIR/release/backtest"
+out=$(mktemp -d)
+gld=../shared/market-data/etf-ohlcv-raw
+runs=20
+time_runs() {
+  local label=$1; shift
+  local start end
+  "$bin" "$@" --out "$out" > /dev/null # warm the page cache
+  start=$(date +%s%N)
+  for _ in $(seq $runs); do "$bin" "$@" --out "$out" > /dev/null; done
+  end=$(date +%s%N)
+  echo "$label: $(( (end - start) / runs / 1000000 )) ms per process (mean of $runs)"
+}
+time_runs "sma-cross on the sample (8 symbols), with charts" --strategy sma-cross
+time_runs "sma-cross on the sample (8 symbols), no charts" --strategy sma-cross --no-charts
+if [ -d "$gld" ]; then
+  time_runs "sma-cross on real GLD, with charts" --strategy sma-cross --data "$gld" --symbols GLD
+  time_runs "sma-cross on real GLD, no charts" --strategy sma-cross --data "$gld" --symbols GLD --no-charts
+else
+  echo "../shared/market-data is absent: real-GLD process timings skipped"
+fi
+rm -rf "$out"
