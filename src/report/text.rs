@@ -39,16 +39,6 @@ pub fn money(x: f64) -> String {
     format!("{sign}{grouped}.{cents}")
 }
 
-fn drawdown_span(p: &Performance) -> String {
-    let recovery = p
-        .max_drawdown_recovery
-        .map_or("not recovered".into(), |d| d.to_string());
-    format!(
-        "{} → {} → {recovery}",
-        p.max_drawdown_peak, p.max_drawdown_trough
-    )
-}
-
 /// When orders filled, in words.
 pub(super) fn fill_label(summary: &Summary) -> &'static str {
     match summary.options.fill {
@@ -99,8 +89,13 @@ fn rows(summary: &Summary) -> Vec<Row> {
         both("Sharpe", |p| number(p.sharpe)),
         both("Sortino", |p| number(p.sortino)),
         both("Max drawdown", |p| percent(Some(p.max_drawdown))),
-        both("Max drawdown span", drawdown_span),
-        both("Max drawdown days", |p| p.max_drawdown_days.to_string()),
+        both("  peak", |p| p.max_drawdown_peak.to_string()),
+        both("  trough", |p| p.max_drawdown_trough.to_string()),
+        both("  recovery", |p| {
+            p.max_drawdown_recovery
+                .map_or("not recovered".into(), |d| d.to_string())
+        }),
+        both("  days", |p| p.max_drawdown_days.to_string()),
         both("Calmar", |p| number(p.calmar)),
         only("Exposure", percent(Some(a.exposure))),
         only("Trades", a.trades.to_string()),
@@ -193,21 +188,25 @@ pub fn terminal(summary: &Summary) -> String {
     }
     out.push('\n');
     let rows = rows(summary);
-    let width = rows
-        .iter()
-        .map(|r| r.strategy.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8);
+    let benchmark = format!("benchmark ({})", summary.options.benchmark);
+    let width = |column: fn(&Row) -> &str, heading: &str| {
+        rows.iter()
+            .map(|r| column(r).chars().count())
+            .chain([heading.chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let left = width(|r| &r.strategy, "strategy");
+    let right = width(|r| &r.benchmark, &benchmark);
     let _ = writeln!(
         out,
-        "  {:<22}{:>width$}   benchmark ({})",
-        "", "strategy", summary.options.benchmark
+        "  {:<22}{:>left$}   {benchmark:>right$}",
+        "", "strategy"
     );
     for row in rows {
         let _ = writeln!(
             out,
-            "  {:<22}{:>width$}   {}",
+            "  {:<22}{:>left$}   {:>right$}",
             row.label, row.strategy, row.benchmark
         );
     }
