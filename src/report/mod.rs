@@ -137,9 +137,21 @@ fn draw_charts(report: &RunReport, dir: &Path, options: ChartOptions) -> Result<
     replace_atomically(&equity_path, |path| {
         charts::equity_chart(path, &style, dates, &equity, options.log_scale)
     })?;
+    let underwater: Vec<Vec<f64>> = equity
+        .iter()
+        .map(|l| charts::underwater(l.values))
+        .collect();
+    let drawdowns: Vec<charts::Line> = equity
+        .iter()
+        .zip(&underwater)
+        .map(|(l, values)| charts::Line {
+            label: l.label,
+            values,
+        })
+        .collect();
     let drawdown_path = dir.join("drawdown.png");
     replace_atomically(&drawdown_path, |path| {
-        charts::drawdown_chart(path, &style, dates, &equity)
+        charts::drawdown_chart(path, &style, dates, &drawdowns)
     })?;
     Ok(vec![equity_path, drawdown_path])
 }
