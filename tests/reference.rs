@@ -4,12 +4,21 @@
 
 mod common;
 
+use std::path::Path;
+
 use backtest::data::PriceMode;
 use backtest::engine::{EngineOptions, FillMode};
 use backtest::run::{RunReport, RunRequest, execute};
 
-fn gld_run(dir: &std::path::Path, strategy: &str, whole_units: bool, fill: FillMode) -> RunReport {
-    execute(&RunRequest {
+/// A run on real GLD with SPY as benchmark, under the reference rules (cash 100,000, no costs).
+fn gld_request(
+    dir: &Path,
+    strategy: &str,
+    whole_units: bool,
+    fill: FillMode,
+    risk_free: f64,
+) -> RunRequest {
+    RunRequest {
         strategy: strategy.into(),
         params: vec![],
         data: vec![dir.join("etf-ohlcv-raw")],
@@ -22,9 +31,12 @@ fn gld_run(dir: &std::path::Path, strategy: &str, whole_units: bool, fill: FillM
             fill,
             ..EngineOptions::default()
         },
-        risk_free: 0.0,
-    })
-    .expect("GLD runs")
+        risk_free,
+    }
+}
+
+fn gld_run(dir: &Path, strategy: &str, whole_units: bool, fill: FillMode) -> RunReport {
+    execute(&gld_request(dir, strategy, whole_units, fill, 0.0)).expect("GLD runs")
 }
 
 /// One row of the reference table: final equity, round trips, max drawdown, Sharpe(252),
@@ -183,31 +195,18 @@ fn risk_free_rate_reproduces_quantstats_sharpe_at_two_percent() {
     };
     let text = std::fs::read_to_string(reference.join("metrics-GLD-vs-SPY.json")).unwrap();
     let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let mut request = RunRequest {
-        strategy: "buy-and-hold".into(),
-        params: vec![],
-        data: vec![dir.join("etf-ohlcv-raw")],
-        symbols: vec!["GLD".into()],
-        benchmark: Some("SPY".into()),
-        load: backtest::data::LoadOptions::default(),
-        prices: PriceMode::Adjusted,
-        engine: EngineOptions {
-            fill: FillMode::Close,
-            ..EngineOptions::default()
-        },
-        risk_free: 0.02,
-    };
-    let with_rf = execute(&request).unwrap();
+    let with_rf = execute(&gld_request(
+        &dir,
+        "buy-and-hold",
+        false,
+        FillMode::Close,
+        0.02,
+    ))
+    .unwrap();
     let theirs = expected["sharpe_rf2pct_quantstats"].as_f64().unwrap();
     let ours = with_rf.summary.metrics.performance.sharpe.unwrap();
     assert!(common::relative(ours, theirs) < 1e-9, "{ours} vs {theirs}");
-    request.risk_free = 0.0;
-    let without = execute(&request)
-        .unwrap()
-        .summary
-        .metrics
-        .performance
-        .sharpe
-        .unwrap();
+    let without = gld_run(&dir, "buy-and-hold", false, FillMode::Close);
+    let without = without.summary.metrics.performance.sharpe.unwrap();
     assert!(without > ours, "a positive rate lowers Sharpe");
 }
