@@ -238,16 +238,23 @@ pub struct RollingMean {
     window: usize,
     sum: f64,
     count: usize,
+    /// Values until the next exact re-summation.
+    until_resum: usize,
+    /// `1 / window`: a multiplication per value instead of a division.
+    reciprocal: f64,
 }
 
 impl RollingMean {
     /// A mean over the last `window` values (`window` ≥ 1).
     #[must_use]
     pub fn new(window: usize) -> Self {
+        let window = window.max(1);
         RollingMean {
-            window: window.max(1),
+            window,
             sum: 0.0,
             count: 0,
+            until_resum: window,
+            reciprocal: 1.0 / window as f64,
         }
     }
 
@@ -256,15 +263,17 @@ impl RollingMean {
     pub fn push(&mut self, series: &[f64]) -> Option<f64> {
         let n = series.len();
         self.count += 1;
-        if self.count.is_multiple_of(self.window) {
+        self.until_resum -= 1;
+        if self.until_resum == 0 {
             // Re-sum exactly once per window so rounding error never accumulates over decades.
             self.sum = series[n.saturating_sub(self.window)..].iter().sum();
+            self.until_resum = self.window;
         } else {
             self.sum += series[n - 1];
             if self.count > self.window {
                 self.sum -= series[n - 1 - self.window];
             }
         }
-        (self.count >= self.window).then(|| self.sum / self.window as f64)
+        (self.count >= self.window).then_some(self.sum * self.reciprocal)
     }
 }

@@ -112,6 +112,7 @@ pub fn load_bars(path: &Path, symbol: &str, options: &LoadOptions) -> Result<(Ba
     let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
+        .with_n_threads(Some(1)) // files are small: a thread pool costs more than it saves
         .into_reader_with_file_handle(Cursor::new(bytes))
         .finish()
         .map_err(|e| Error::data_file(path, format!("cannot be read as CSV: {e}")))?;
@@ -169,7 +170,8 @@ pub fn load_bars(path: &Path, symbol: &str, options: &LoadOptions) -> Result<(Ba
 
 /// The text columns of the frame, by role.
 struct Columns<'a> {
-    found: Vec<(Role, &'a StringChunked)>,
+    /// Each column's cells, taken out of polars once so rows can be read by index.
+    found: Vec<(Role, Vec<Option<&'a str>>)>,
 }
 
 impl<'a> Columns<'a> {
@@ -228,7 +230,10 @@ impl<'a> Columns<'a> {
             ));
         }
         Ok(Columns {
-            found: found.into_iter().map(|(r, _, c)| (r, c)).collect(),
+            found: found
+                .into_iter()
+                .map(|(r, _, c)| (r, c.iter().collect()))
+                .collect(),
         })
     }
 
@@ -240,8 +245,11 @@ impl<'a> Columns<'a> {
         !self.has(Role::Open)
     }
 
-    fn column(&self, role: Role) -> Option<&'a StringChunked> {
-        self.found.iter().find(|(r, _)| *r == role).map(|(_, c)| *c)
+    fn column(&self, role: Role) -> Option<&[Option<&'a str>]> {
+        self.found
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, c)| c.as_slice())
     }
 
     /// Parses every row whose date falls inside the cut; prices are parsed only there, so a
@@ -250,9 +258,9 @@ impl<'a> Columns<'a> {
         let dates = self
             .column(Role::Date)
             .expect("date column checked in find");
-        let text = |role: Role, row: usize| self.column(role).map(|c| c.get(row));
+        let text = |role: Role, row: usize| self.column(role).map(|c| c[row]);
         let mut rows = Vec::with_capacity(dates.len());
-        for (row, cell) in dates.iter().enumerate() {
+        for (row, cell) in dates.iter().copied().enumerate() {
             let line = row + 2;
             let date = parse_date(path, line, cell, options.date_format.as_deref())?;
             if options.from.is_some_and(|from| date < from)
@@ -366,7 +374,7 @@ fn parse_iso_date(text: &str) -> Option<Date> {
         "%Y-%m-%d %H:%M",
         "%Y-%m-%dT%H:%M",
     ];
-    if let Ok(date) = Date::parse_from_str(text, "%Y-%m-%d") {
+    if let Some(date) = plain_iso_date(text) {
         return Some(date);
     }
     let text = text
@@ -382,6 +390,22 @@ fn parse_iso_date(text: &str) -> Option<Date> {
                 .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
                 .map(|d| d.date())
         })
+}
+
+/// `YYYY-MM-DD` read directly: nearly every daily file writes its dates so, and a format-driven
+/// parser costs more than the rest of the row.
+fn plain_iso_date(text: &str) -> Option<Date> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    Date::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
 }
 
 /// Puts rows in date order (recording that they were not) and drops identical repeats of a

@@ -129,7 +129,7 @@ pub fn simulate(
     };
     let series = &universe.series[..k];
     for t in 0..n {
-        if options.fill == FillMode::NextOpen {
+        if options.fill == FillMode::NextOpen && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.open[t], &mut run);
         }
         let decision = strategy.on_bar(&History::new(universe, t));
@@ -138,7 +138,7 @@ pub fn simulate(
             portfolio.set_targets(targets);
         }
         run.decisions.push(decision);
-        if options.fill == FillMode::Close {
+        if options.fill == FillMode::Close && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.close[t], &mut run);
         }
         run.equity.push(portfolio.equity(|s| series[s].close[t]));

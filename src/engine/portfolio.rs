@@ -57,6 +57,8 @@ pub(super) struct Portfolio {
     units: Vec<f64>,
     /// Target weights not yet filled; `None` where nothing is waiting.
     pending: Vec<Option<f64>>,
+    /// How many of `pending` are `Some`: checked on every bar, counted only on changes.
+    pending_count: usize,
     whole_units: bool,
     /// Commission and slippage together, as a fraction of traded value.
     cost_rate: f64,
@@ -68,6 +70,7 @@ impl Portfolio {
             cash: options.cash,
             units: vec![0.0; symbols],
             pending: vec![None; symbols],
+            pending_count: 0,
             whole_units: options.whole_units,
             cost_rate: (options.commission_bps + options.slippage_bps) / 10_000.0,
         }
@@ -92,11 +95,17 @@ impl Portfolio {
                 .sum::<f64>()
     }
 
+    /// True while some target waits to be filled.
+    pub(super) fn has_pending(&self) -> bool {
+        self.pending_count > 0
+    }
+
     /// New targets replace whatever was waiting.
     pub(super) fn set_targets(&mut self, targets: &[f64]) {
         for (slot, w) in self.pending.iter_mut().zip(targets) {
             *slot = Some(*w);
         }
+        self.pending_count = self.pending.len();
     }
 
     /// Trades every pending target whose symbol has a bar at `t`, at `price` of that bar.
@@ -110,9 +119,6 @@ impl Portfolio {
         price: impl Fn(&Series) -> f64,
         run: &mut Run,
     ) {
-        if self.pending.iter().all(Option::is_none) {
-            return;
-        }
         let prices: Vec<f64> = series.iter().map(&price).collect();
         let equity = self.equity(|s| prices[s]);
         for side in [Side::Sell, Side::Buy] {
@@ -132,7 +138,8 @@ impl Portfolio {
                 }
             }
         }
-        run.postponed_fills += self.pending.iter().filter(|p| p.is_some()).count();
+        self.pending_count = self.pending.iter().filter(|p| p.is_some()).count();
+        run.postponed_fills += self.pending_count;
     }
 
     /// The fill that moves symbol `s` towards `weight` of `equity`, if it is on `side`.
