@@ -10,11 +10,14 @@ pub mod cli;
 pub mod data;
 pub mod engine;
 pub mod error;
+pub mod events;
+pub mod indicators;
 pub mod metrics;
 pub mod report;
 pub mod rng;
 pub mod run;
 pub mod strategy;
+pub mod stress;
 pub mod synth;
 pub mod trades;
 

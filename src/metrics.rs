@@ -74,6 +74,92 @@ pub struct Metrics {
     pub activity: Activity,
 }
 
+/// The strategy measured against its benchmark, from the daily returns of both on the same
+/// dates (empyrical's conventions; `rf` is subtracted from both where it matters).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Relative {
+    /// cov(r − rf, b − rf) / var(b − rf), ddof = 1.
+    pub beta: Option<f64>,
+    /// (1 + mean((r − rf) − beta · (b − rf)))^252 − 1: the annualized return beta does not explain.
+    pub alpha: Option<f64>,
+    /// Pearson correlation of r and b.
+    pub correlation: Option<f64>,
+    /// Annualized return of the strategy on the days the benchmark rose, over the benchmark's
+    /// annualized return on those days.
+    pub up_capture: Option<f64>,
+    /// The same on the days the benchmark fell.
+    pub down_capture: Option<f64>,
+    /// std(r − b) · √252.
+    pub tracking_error: Option<f64>,
+    /// mean(r − b) / std(r − b) · √252.
+    pub information_ratio: Option<f64>,
+}
+
+/// Benchmark-relative statistics of `returns` against `benchmark` (same length, same dates).
+///
+/// # Panics
+/// The two series differ in length (a bug in the caller).
+#[must_use]
+pub fn relative(returns: &[f64], benchmark: &[f64], risk_free_annual: f64) -> Relative {
+    assert_eq!(returns.len(), benchmark.len());
+    let rf = daily_rate(risk_free_annual);
+    let r: Vec<f64> = returns.iter().map(|x| x - rf).collect();
+    let b: Vec<f64> = benchmark.iter().map(|x| x - rf).collect();
+    let beta = covariance(&r, &b)
+        .zip(std_dev(&b))
+        .and_then(|(c, s)| ratio(c, s * s));
+    let alpha = beta.and_then(|beta| {
+        let unexplained: Vec<f64> = r.iter().zip(&b).map(|(r, b)| r - beta * b).collect();
+        mean(&unexplained).map(|m| (1.0 + m).powf(PERIODS_PER_YEAR) - 1.0)
+    });
+    let correlation = covariance(&r, &b)
+        .zip(std_dev(&r).zip(std_dev(&b)))
+        .and_then(|(c, (sr, sb))| ratio(c, sr * sb));
+    let capture = |keep: fn(f64) -> bool| {
+        let (mine, theirs): (Vec<f64>, Vec<f64>) = returns
+            .iter()
+            .zip(benchmark)
+            .filter(|(_, b)| keep(**b))
+            .map(|(r, b)| (*r, *b))
+            .unzip();
+        annual_return(&mine)
+            .zip(annual_return(&theirs))
+            .and_then(|(m, t)| ratio(m, t))
+    };
+    let active: Vec<f64> = returns.iter().zip(benchmark).map(|(r, b)| r - b).collect();
+    let root = PERIODS_PER_YEAR.sqrt();
+    Relative {
+        beta,
+        alpha,
+        correlation,
+        up_capture: capture(|b| b > 0.0),
+        down_capture: capture(|b| b < 0.0),
+        tracking_error: std_dev(&active).map(|s| s * root),
+        information_ratio: mean(&active)
+            .zip(std_dev(&active))
+            .and_then(|(m, s)| ratio(m, s))
+            .map(|x| x * root),
+    }
+}
+
+/// Compound annual return of daily returns: (Π(1 + r))^(252 / n) − 1.
+fn annual_return(returns: &[f64]) -> Option<f64> {
+    let growth: f64 = returns.iter().map(|r| 1.0 + r).product();
+    (!returns.is_empty()).then(|| growth.powf(PERIODS_PER_YEAR / returns.len() as f64) - 1.0)
+}
+
+/// Sample covariance (ddof = 1).
+fn covariance(x: &[f64], y: &[f64]) -> Option<f64> {
+    let (mx, my) = (mean(x)?, mean(y)?);
+    (x.len() > 1).then(|| {
+        x.iter()
+            .zip(y)
+            .map(|(a, b)| (a - mx) * (b - my))
+            .sum::<f64>()
+            / (x.len() - 1) as f64
+    })
+}
+
 /// Daily simple returns: `equity[t] / equity[t-1] − 1`.
 #[must_use]
 pub fn simple_returns(equity: &[f64]) -> Vec<f64> {
@@ -92,9 +178,7 @@ fn mean(xs: &[f64]) -> Option<f64> {
 
 /// Sample standard deviation (ddof = 1).
 fn std_dev(xs: &[f64]) -> Option<f64> {
-    let m = mean(xs)?;
-    (xs.len() > 1)
-        .then(|| (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt())
+    covariance(xs, xs).map(f64::sqrt)
 }
 
 fn ratio(numerator: f64, denominator: f64) -> Option<f64> {

@@ -7,11 +7,16 @@ use std::path::PathBuf;
 use crate::Result;
 use crate::data::{Dataset, FileReport, LoadOptions, PriceMode, Universe};
 use crate::engine::{self, EngineOptions, Run};
-use crate::metrics::{self, Metrics, Performance};
-use crate::report::summary::{self, Summary};
+use crate::events;
+use crate::metrics::{self, Metrics};
+use crate::report::summary::{self, BenchmarkInfo, Summary};
 use crate::strategies;
 use crate::strategy::Params;
+use crate::stress::{self, Window};
 use crate::trades::{self, Trade};
+
+/// The market every strategy is measured against, where the dataset has it.
+pub const DEFAULT_BENCHMARK: &str = "SPY";
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -24,7 +29,7 @@ pub struct RunRequest {
     pub data: Vec<PathBuf>,
     /// Symbols for strategies that take them; empty: every symbol of the dataset.
     pub symbols: Vec<String>,
-    /// Benchmark symbol; `None`: the strategy's first symbol.
+    /// Benchmark symbol; `None`: SPY where the dataset has it, else the strategy's first symbol.
     pub benchmark: Option<String>,
     /// How to read the files.
     pub load: LoadOptions,
@@ -34,6 +39,8 @@ pub struct RunRequest {
     pub engine: EngineOptions,
     /// Annual risk-free rate for Sharpe and Sortino.
     pub risk_free: f64,
+    /// Stress windows to measure besides the built-in ones.
+    pub windows: Vec<Window>,
 }
 
 /// Everything a run produced.
@@ -76,7 +83,9 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
     let mut wanted: Vec<String> = strategy.symbols().to_vec();
     let benchmark = match &request.benchmark {
         Some(symbol) => dataset.canonical(symbol)?,
-        None => wanted[0].clone(),
+        None => dataset
+            .canonical(DEFAULT_BENCHMARK)
+            .unwrap_or_else(|_| wanted[0].clone()),
     };
     let bench_index = if let Some(i) = wanted.iter().position(|s| *s == benchmark) {
         i
@@ -95,8 +104,18 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
     };
     let benchmark_equity =
         engine::buy_and_hold_curve(&universe.series[bench_index].close, request.engine.cash);
-    let benchmark_performance: Performance =
-        metrics::performance(&universe.dates, &benchmark_equity, request.risk_free);
+    let windows: Vec<Window> = stress::built_in()
+        .into_iter()
+        .chain(request.windows.iter().cloned())
+        .collect();
+    let events = strategy.signal_bars().map(|bars| {
+        events::study(
+            &universe.series[0].symbol,
+            &universe.dates,
+            &universe.series[0].close,
+            bars,
+        )
+    });
     let summary = summary::build(summary::Parts {
         request,
         spec_name: spec.name,
@@ -106,9 +125,18 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         run: &run,
         files: &files,
         metrics,
-        benchmark: &benchmark,
-        benchmark_final: benchmark_equity[last],
-        benchmark_performance,
+        benchmark: BenchmarkInfo {
+            symbol: benchmark,
+            final_equity: benchmark_equity[last],
+            metrics: metrics::performance(&universe.dates, &benchmark_equity, request.risk_free),
+        },
+        benchmark_metrics: metrics::relative(
+            &metrics::simple_returns(&run.equity),
+            &metrics::simple_returns(&benchmark_equity),
+            request.risk_free,
+        ),
+        stress_windows: stress::measure(&windows, &universe.dates, &run.equity, &benchmark_equity),
+        events,
     });
     Ok(RunReport {
         summary,

@@ -22,6 +22,13 @@ pub trait Strategy {
     /// Called after bar `history.bar()` has closed. Returns new target weights, or `None` to
     /// keep the portfolio as it is (the engine rebalances only on new targets).
     fn on_bar(&mut self, history: &History<'_>) -> Option<Targets>;
+
+    /// The bars at whose close the strategy's signal began, for an event study of what the
+    /// traded asset (its first symbol) did afterwards; `None` for strategies without a
+    /// discrete signal.
+    fn signal_bars(&self) -> Option<&[usize]> {
+        None
+    }
 }
 
 /// The market as a strategy sees it after the close of bar `t`: bars `0..=t` and nothing later.
@@ -191,6 +198,35 @@ impl Params {
             .ok_or_else(|| self.invalid(name, "a number"))
     }
 
+    /// A parameter that must be one of `choices`.
+    ///
+    /// # Errors
+    /// The value is not one of them; the message lists them.
+    pub fn choice(&self, name: &str, choices: &[&'static str]) -> Result<&'static str> {
+        let text = self.text(name);
+        choices
+            .iter()
+            .find(|c| **c == text)
+            .copied()
+            .ok_or_else(|| self.invalid(name, &format!("one of {}", choices.join(", "))))
+    }
+
+    /// A parameter as a number within `range`.
+    ///
+    /// # Errors
+    /// The value is not a number inside the range.
+    pub fn number_in(&self, name: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64> {
+        self.number(name)
+            .ok()
+            .filter(|v| range.contains(v))
+            .ok_or_else(|| {
+                self.invalid(
+                    name,
+                    &format!("a number from {} to {}", range.start(), range.end()),
+                )
+            })
+    }
+
     /// An error saying that `name`'s value is not `expected`, listing every parameter.
     #[must_use]
     pub fn invalid(&self, name: &str, expected: &str) -> Error {
@@ -230,50 +266,4 @@ fn describe(spec: &StrategySpec) -> String {
     }
     text.pop();
     text
-}
-
-/// A simple moving average updated one value at a time, so strategies pay O(1) per bar.
-#[derive(Debug, Clone)]
-pub struct RollingMean {
-    window: usize,
-    sum: f64,
-    count: usize,
-    /// Values until the next exact re-summation.
-    until_resum: usize,
-    /// `1 / window`: a multiplication per value instead of a division.
-    reciprocal: f64,
-}
-
-impl RollingMean {
-    /// A mean over the last `window` values (`window` ≥ 1).
-    #[must_use]
-    pub fn new(window: usize) -> Self {
-        let window = window.max(1);
-        RollingMean {
-            window,
-            sum: 0.0,
-            count: 0,
-            until_resum: window,
-            reciprocal: 1.0 / window as f64,
-        }
-    }
-
-    /// Adds the newest value of `series` (whose last element is the new one) and returns the
-    /// mean of the last `window` values once there are that many.
-    pub fn push(&mut self, series: &[f64]) -> Option<f64> {
-        let n = series.len();
-        self.count += 1;
-        self.until_resum -= 1;
-        if self.until_resum == 0 {
-            // Re-sum exactly once per window so rounding error never accumulates over decades.
-            self.sum = series[n.saturating_sub(self.window)..].iter().sum();
-            self.until_resum = self.window;
-        } else {
-            self.sum += series[n - 1];
-            if self.count > self.window {
-                self.sum -= series[n - 1 - self.window];
-            }
-        }
-        (self.count >= self.window).then_some(self.sum * self.reciprocal)
-    }
 }

@@ -18,6 +18,9 @@ macro_rules! registry {
 registry! {
     buy_and_hold,
     sma_cross,
+    defensive_miners,
+    parabolic_reversion,
+    miners_vs_metal,
 }
 
 /// The strategy registered under `name`.
@@ -32,4 +35,78 @@ pub fn find(name: &str) -> crate::Result<&'static StrategySpec> {
             names.join(", ")
         ))
     })
+}
+
+/// Helpers shared by the strategies' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::data::{Series, Universe};
+    use crate::engine::{EngineOptions, Run, simulate};
+    use crate::strategy::{Params, Strategy, StrategySpec};
+
+    /// The first date of every test universe; one bar per calendar day from there.
+    pub fn start() -> crate::Date {
+        crate::Date::from_ymd_opt(2024, 1, 1).expect("a valid date")
+    }
+
+    /// A close-only universe (O = H = L = C) of the given symbols and closes, all of the same
+    /// length, one bar per calendar day from [`start`].
+    pub fn universe(closes: &[(&str, Vec<f64>)]) -> Universe {
+        let n = closes[0].1.len();
+        assert!(closes.iter().all(|(_, c)| c.len() == n), "equal lengths");
+        Universe {
+            dates: (0..n as u64)
+                .map(|i| start() + chrono::Days::new(i))
+                .collect(),
+            series: closes
+                .iter()
+                .map(|(symbol, close)| Series {
+                    symbol: (*symbol).to_string(),
+                    open: close.clone(),
+                    high: close.clone(),
+                    low: close.clone(),
+                    close: close.clone(),
+                    present: vec![true; n],
+                    close_only: true,
+                    adjusted: false,
+                })
+                .collect(),
+        }
+    }
+
+    /// Builds `spec` with `key=value` pairs (no symbols: these strategies name their own).
+    ///
+    /// # Errors
+    /// The strategy refuses the parameters.
+    pub fn build(spec: &StrategySpec, pairs: &[&str]) -> crate::Result<Box<dyn Strategy>> {
+        let pairs: Vec<String> = pairs.iter().map(ToString::to_string).collect();
+        (spec.build)(&Params::parse(spec, &pairs)?, &[])
+    }
+
+    /// Builds `spec` with `pairs` and runs it over `universe` with the default engine options;
+    /// returns the strategy (for its signal bars) and the run (for its decisions).
+    pub fn run(
+        spec: &StrategySpec,
+        pairs: &[&str],
+        universe: &Universe,
+    ) -> (Box<dyn Strategy>, Run) {
+        let mut strategy = build(spec, pairs).expect("valid parameters");
+        let run = simulate(
+            spec.name,
+            strategy.as_mut(),
+            universe,
+            &EngineOptions::default(),
+        )
+        .expect("runs");
+        (strategy, run)
+    }
+
+    /// The bars with a decision and what it was.
+    pub fn changes(run: &Run) -> Vec<(usize, Vec<f64>)> {
+        run.decisions
+            .iter()
+            .enumerate()
+            .filter_map(|(t, d)| Some((t, d.clone()?)))
+            .collect()
+    }
 }

@@ -3,7 +3,8 @@
 //! on the opposite cross. Each symbol has an equal slot (1/N of equity), so with one symbol it
 //! is all in or all out; the first possible signal is at bar `slow` (0-based).
 
-use crate::strategy::{History, Params, RollingMean, Strategy, StrategySpec, Targets};
+use crate::indicators::RollingMean;
+use crate::strategy::{History, Params, Strategy, StrategySpec, Targets};
 
 /// Registry entry.
 pub const SPEC: StrategySpec = StrategySpec {

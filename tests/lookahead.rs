@@ -113,9 +113,10 @@ fn no_strategy_sees_the_future_on_real_data() {
         Some(&["SPY", "GLD", "GDX", "SLV", "TLT"]),
         &options,
     );
+    // Full OHLC bars (the folder above is close-only), with every symbol the defaults use.
     check_every_strategy(
-        &dir.join("etf-ohlcv-raw"),
-        Some(&["GLD", "SLV", "SPY"]),
+        &dir.join("etf-ohlcv-2021-2026"),
+        Some(&["GLD", "SLV", "GDX", "SPY"]),
         &LoadOptions::default(),
     );
 }

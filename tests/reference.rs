@@ -32,6 +32,7 @@ fn gld_request(
             ..EngineOptions::default()
         },
         risk_free,
+        windows: vec![],
     }
 }
 
@@ -178,6 +179,35 @@ fn close_fill_buy_and_hold_reproduces_empyrical_metrics() {
     ];
     for (key, ours) in pairs {
         let theirs = expected[key].as_f64().unwrap();
+        assert!(
+            common::relative(ours, theirs) < 1e-9,
+            "{key}: ours {ours} vs empyrical {theirs}"
+        );
+    }
+}
+
+#[test]
+fn benchmark_relative_metrics_reproduce_empyrical_against_spy() {
+    let (Some(dir), Some(reference)) = (
+        common::market_data("relative metrics vs empyrical"),
+        common::reference("relative metrics vs empyrical"),
+    ) else {
+        return;
+    };
+    let text = std::fs::read_to_string(reference.join("metrics-GLD-vs-SPY.json")).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let report = gld_run(&dir, "buy-and-hold", false, FillMode::Close);
+    assert_eq!(report.summary.options.benchmark, "SPY");
+    let r = &report.summary.benchmark_metrics;
+    let pairs = [
+        ("beta", r.beta),
+        ("alpha_annual", r.alpha),
+        ("correlation", r.correlation),
+        ("up_capture", r.up_capture),
+        ("down_capture", r.down_capture),
+    ];
+    for (key, ours) in pairs {
+        let (ours, theirs) = (ours.unwrap(), expected[key].as_f64().unwrap());
         assert!(
             common::relative(ours, theirs) < 1e-9,
             "{key}: ours {ours} vs empyrical {theirs}"

@@ -50,6 +50,9 @@ pub(super) struct RunArgs {
     /// Annual risk-free rate for Sharpe and Sortino (0.02 = 2%).
     #[arg(long, default_value_t = 0.0)]
     risk_free: f64,
+    /// A stress window to report besides the built-in ones, as NAME=FROM..TO (repeatable).
+    #[arg(long = "window", value_name = "NAME=FROM..TO")]
+    windows: Vec<crate::stress::Window>,
     /// Largest sum of absolute target weights a strategy may ask for.
     #[arg(long, default_value_t = 1.0)]
     max_leverage: f64,
@@ -115,6 +118,7 @@ impl RunArgs {
                 max_leverage: positive("max-leverage", self.max_leverage)?,
             },
             risk_free: self.risk_free,
+            windows: self.windows.clone(),
         })
     }
 }

@@ -9,9 +9,11 @@ use super::tables;
 use crate::Date;
 use crate::data::{Dataset, FileReport, PriceMode, Universe};
 use crate::engine::{FillMode, Run};
-use crate::metrics::{Metrics, Performance};
+use crate::events::EventStudy;
+use crate::metrics::{Metrics, Performance, Relative};
 use crate::run::RunRequest;
 use crate::strategy::Params;
+use crate::stress::StressResult;
 
 /// Version of the `summary.json` layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -37,6 +39,12 @@ pub struct Summary {
     pub metrics: Metrics,
     /// The benchmark's own statistics (buy and hold at the first close, no costs).
     pub benchmark: BenchmarkInfo,
+    /// The strategy measured against the benchmark.
+    pub benchmark_metrics: Relative,
+    /// The strategy and the benchmark through the stress windows inside the data.
+    pub stress_windows: Vec<StressResult>,
+    /// What the asset did after each signal, for strategies with discrete signals; else null.
+    pub events: Option<EventStudy>,
 }
 
 /// Run options.
@@ -116,9 +124,10 @@ pub(crate) struct Parts<'a> {
     pub run: &'a Run,
     pub files: &'a [FileReport],
     pub metrics: Metrics,
-    pub benchmark: &'a str,
-    pub benchmark_final: f64,
-    pub benchmark_performance: Performance,
+    pub benchmark: BenchmarkInfo,
+    pub benchmark_metrics: Relative,
+    pub stress_windows: Vec<StressResult>,
+    pub events: Option<EventStudy>,
 }
 
 pub(crate) fn build(parts: Parts<'_>) -> Summary {
@@ -147,7 +156,7 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
             whole_units: engine.whole_units,
             commission_bps: engine.commission_bps,
             slippage_bps: engine.slippage_bps,
-            benchmark: parts.benchmark.to_string(),
+            benchmark: parts.benchmark.symbol.clone(),
             prices: request.prices,
             risk_free: request.risk_free,
             max_leverage: engine.max_leverage,
@@ -185,11 +194,10 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
         final_equity: run.equity[run.equity.len() - 1],
         fill_hash: fnv1a_hex(tables::fills_csv(run, universe).as_bytes()),
         metrics: parts.metrics,
-        benchmark: BenchmarkInfo {
-            symbol: parts.benchmark.to_string(),
-            final_equity: parts.benchmark_final,
-            metrics: parts.benchmark_performance,
-        },
+        benchmark: parts.benchmark,
+        benchmark_metrics: parts.benchmark_metrics,
+        stress_windows: parts.stress_windows,
+        events: parts.events,
     }
 }
 

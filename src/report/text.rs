@@ -8,11 +8,40 @@ use crate::data::PriceMode;
 use crate::engine::FillMode;
 use crate::metrics::Performance;
 
-/// One line of the results table.
-struct Row {
-    label: &'static str,
-    strategy: String,
-    benchmark: String,
+/// A table with a heading row, rendered aligned on the terminal and as Markdown.
+struct Table {
+    /// Column headings; the first column is labels, the others values.
+    heading: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn terminal(&self, out: &mut String) {
+        let widths: Vec<usize> = (0..self.heading.len())
+            .map(|c| {
+                std::iter::once(&self.heading)
+                    .chain(&self.rows)
+                    .map(|r| r[c].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for row in std::iter::once(&self.heading).chain(&self.rows) {
+            let _ = write!(out, "  {:<w$}", row[0], w = widths[0]);
+            for (cell, w) in row.iter().zip(&widths).skip(1) {
+                let _ = write!(out, "   {cell:>w$}");
+            }
+            out.push('\n');
+        }
+    }
+
+    fn markdown(&self, out: &mut String) {
+        let _ = writeln!(out, "| {} |", self.heading.join(" | "));
+        let _ = writeln!(out, "|---{}|", "|---:".repeat(self.heading.len() - 1));
+        for row in &self.rows {
+            let _ = writeln!(out, "| {} |", row.join(" | ").trim_start());
+        }
+    }
 }
 
 fn percent(x: Option<f64>) -> String {
@@ -62,48 +91,141 @@ pub(super) fn prices_label(summary: &Summary) -> String {
     }
 }
 
-fn rows(summary: &Summary) -> Vec<Row> {
+/// Headline statistics: the strategy beside its benchmark.
+fn metrics_table(summary: &Summary) -> Table {
     let s = &summary.metrics.performance;
     let a = &summary.metrics.activity;
     let b = &summary.benchmark.metrics;
-    let both = |label, f: fn(&Performance) -> String| Row {
-        label,
-        strategy: f(s),
-        benchmark: f(b),
-    };
-    let only = |label, value: String| Row {
-        label,
-        strategy: value,
-        benchmark: String::new(),
-    };
-    vec![
-        Row {
-            label: "Final equity",
-            strategy: money(summary.final_equity),
-            benchmark: money(summary.benchmark.final_equity),
-        },
-        both("Total return", |p| percent(Some(p.total_return))),
-        both("CAGR (252-day years)", |p| percent(p.cagr)),
-        both("CAGR (calendar)", |p| percent(p.cagr_calendar)),
-        both("Annual volatility", |p| percent(p.annual_volatility)),
-        both("Sharpe", |p| number(p.sharpe)),
-        both("Sortino", |p| number(p.sortino)),
-        both("Max drawdown", |p| percent(Some(p.max_drawdown))),
-        both("  peak", |p| p.max_drawdown_peak.to_string()),
-        both("  trough", |p| p.max_drawdown_trough.to_string()),
-        both("  recovery", |p| {
-            p.max_drawdown_recovery
-                .map_or("not recovered".into(), |d| d.to_string())
-        }),
-        both("  days", |p| p.max_drawdown_days.to_string()),
-        both("Calmar", |p| number(p.calmar)),
-        only("Exposure", percent(Some(a.exposure))),
-        only("Trades", a.trades.to_string()),
-        only("Win rate (closed)", percent(a.win_rate)),
-        only("Profit factor", number(a.profit_factor)),
-        only("Turnover (per year)", format!("{:.2}x", a.turnover)),
-        only("Costs", money(a.costs)),
-    ]
+    let r = &summary.benchmark_metrics;
+    let both = |label: &str, f: fn(&Performance) -> String| vec![label.into(), f(s), f(b)];
+    let only = |label: &str, value: String| vec![label.into(), value, String::new()];
+    Table {
+        heading: vec![
+            String::new(),
+            "strategy".into(),
+            format!("benchmark ({})", summary.options.benchmark),
+        ],
+        rows: vec![
+            vec![
+                "Final equity".into(),
+                money(summary.final_equity),
+                money(summary.benchmark.final_equity),
+            ],
+            both("Total return", |p| percent(Some(p.total_return))),
+            both("CAGR (252-day years)", |p| percent(p.cagr)),
+            both("CAGR (calendar)", |p| percent(p.cagr_calendar)),
+            both("Annual volatility", |p| percent(p.annual_volatility)),
+            both("Sharpe", |p| number(p.sharpe)),
+            both("Sortino", |p| number(p.sortino)),
+            both("Max drawdown", |p| percent(Some(p.max_drawdown))),
+            both("  peak", |p| p.max_drawdown_peak.to_string()),
+            both("  trough", |p| p.max_drawdown_trough.to_string()),
+            both("  recovery", |p| {
+                p.max_drawdown_recovery
+                    .map_or("not recovered".into(), |d| d.to_string())
+            }),
+            both("  days", |p| p.max_drawdown_days.to_string()),
+            both("Calmar", |p| number(p.calmar)),
+            only("Beta to benchmark", number(r.beta)),
+            only("Alpha (annual)", percent(r.alpha)),
+            only("Correlation", number(r.correlation)),
+            only("Up capture", number(r.up_capture)),
+            only("Down capture", number(r.down_capture)),
+            only("Tracking error", percent(r.tracking_error)),
+            only("Information ratio", number(r.information_ratio)),
+            only("Exposure", percent(Some(a.exposure))),
+            only("Trades", a.trades.to_string()),
+            only("Win rate (closed)", percent(a.win_rate)),
+            only("Profit factor", number(a.profit_factor)),
+            only("Turnover (per year)", format!("{:.2}x", a.turnover)),
+            only("Costs", money(a.costs)),
+        ],
+    }
+}
+
+/// The stress windows inside the data, if any.
+fn stress_table(summary: &Summary) -> Option<Table> {
+    let windows = &summary.stress_windows;
+    (!windows.is_empty()).then(|| Table {
+        heading: vec![
+            "stress window".into(),
+            "bars".into(),
+            "strategy".into(),
+            "its max drawdown".into(),
+            format!("{}", summary.options.benchmark),
+            "its max drawdown".into(),
+        ],
+        rows: windows
+            .iter()
+            .map(|w| {
+                vec![
+                    w.name.clone(),
+                    format!("{} → {}", w.first_bar, w.last_bar),
+                    percent(Some(w.strategy_return)),
+                    percent(Some(w.strategy_max_drawdown)),
+                    percent(Some(w.benchmark_return)),
+                    percent(Some(w.benchmark_max_drawdown)),
+                ]
+            })
+            .collect(),
+    })
+}
+
+/// Forward returns after the strategy's signals, if it has any kind of signal.
+fn events_table(summary: &Summary) -> Option<Table> {
+    let events = summary.events.as_ref()?;
+    Some(Table {
+        heading: [
+            "after a signal",
+            "events",
+            "independent",
+            "mean",
+            "median",
+            "hit rate",
+            "t (vs all days)",
+            "p",
+            "95% CI of mean",
+            "all days: mean",
+            "median",
+            "hit rate",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: events
+            .horizons
+            .iter()
+            .map(|h| {
+                let interval = match (h.ci_low, h.ci_high) {
+                    (Some(low), Some(high)) => {
+                        format!("{} to {}", percent(Some(low)), percent(Some(high)))
+                    }
+                    _ => "n/a".into(),
+                };
+                vec![
+                    format!("{} bars ({})", h.bars, events.symbol),
+                    h.events.to_string(),
+                    h.independent.to_string(),
+                    percent(h.mean),
+                    percent(h.median),
+                    percent(h.hit_rate),
+                    number(h.t_stat),
+                    number(h.p_value),
+                    interval,
+                    percent(h.unconditional.mean),
+                    percent(h.unconditional.median),
+                    percent(h.unconditional.hit_rate),
+                ]
+            })
+            .collect(),
+    })
+}
+
+/// Every table of the summary, in reading order.
+fn tables(summary: &Summary) -> Vec<Table> {
+    std::iter::once(metrics_table(summary))
+        .chain(stress_table(summary))
+        .chain(events_table(summary))
+        .collect()
 }
 
 /// Lines that say what ran on what, before the numbers.
@@ -179,6 +301,10 @@ fn title(summary: &Summary) -> String {
     )
 }
 
+/// A note under the event table: how overlapping signals were counted.
+const EVENTS_NOTE: &str = "statistics use independent events only: signals at least h bars \
+after the previous one kept, so that no two forward windows overlap";
+
 /// The table printed after a run.
 #[must_use]
 pub fn terminal(summary: &Summary) -> String {
@@ -186,29 +312,12 @@ pub fn terminal(summary: &Summary) -> String {
     for (label, text) in header(summary) {
         let _ = writeln!(out, "  {label:<11}{text}");
     }
-    out.push('\n');
-    let rows = rows(summary);
-    let benchmark = format!("benchmark ({})", summary.options.benchmark);
-    let width = |column: fn(&Row) -> &str, heading: &str| {
-        rows.iter()
-            .map(|r| column(r).chars().count())
-            .chain([heading.chars().count()])
-            .max()
-            .unwrap_or(0)
-    };
-    let left = width(|r| &r.strategy, "strategy");
-    let right = width(|r| &r.benchmark, &benchmark);
-    let _ = writeln!(
-        out,
-        "  {:<22}{:>left$}   {benchmark:>right$}",
-        "", "strategy"
-    );
-    for row in rows {
-        let _ = writeln!(
-            out,
-            "  {:<22}{:>left$}   {:>right$}",
-            row.label, row.strategy, row.benchmark
-        );
+    for table in tables(summary) {
+        out.push('\n');
+        table.terminal(&mut out);
+    }
+    if summary.events.is_some() {
+        let _ = writeln!(out, "  ({EVENTS_NOTE})");
     }
     out
 }
@@ -220,16 +329,21 @@ pub fn markdown(summary: &Summary) -> String {
     for (label, text) in header(summary) {
         let _ = writeln!(out, "- **{label}**: {text}");
     }
-    let _ = write!(
-        out,
-        "\n| metric | strategy | benchmark ({}) |\n|---|---:|---:|\n",
-        summary.options.benchmark
-    );
-    for row in rows(summary) {
+    for table in tables(summary) {
+        out.push('\n');
+        table.markdown(&mut out);
+    }
+    if let Some(events) = &summary.events {
+        let dates: Vec<String> = events.signals.iter().map(ToString::to_string).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {} |",
-            row.label, row.strategy, row.benchmark
+            "\n{} signals: {}.\n\n{EVENTS_NOTE}.",
+            dates.len(),
+            if dates.is_empty() {
+                "none".into()
+            } else {
+                dates.join(", ")
+            }
         );
     }
     let _ = writeln!(out, "\nfill hash `{}`", summary.fill_hash);
