@@ -198,6 +198,30 @@ impl Params {
             .ok_or_else(|| self.invalid(name, "a number"))
     }
 
+    /// A parameter naming a symbol (not empty).
+    ///
+    /// # Errors
+    /// The value is empty.
+    pub fn symbol(&self, name: &str) -> Result<String> {
+        let text = self.text(name);
+        if text.is_empty() {
+            return Err(self.invalid(name, "a symbol"));
+        }
+        Ok(text.to_string())
+    }
+
+    /// Two symbol parameters that must name different symbols (case aside).
+    ///
+    /// # Errors
+    /// Either is empty, or they are the same symbol.
+    pub fn symbol_pair(&self, first: &str, second: &str) -> Result<(String, String)> {
+        let (a, b) = (self.symbol(first)?, self.symbol(second)?);
+        if a.eq_ignore_ascii_case(&b) {
+            return Err(self.invalid(second, &format!("a symbol other than {first} ({a})")));
+        }
+        Ok((a, b))
+    }
+
     /// A parameter that must be one of `choices`.
     ///
     /// # Errors

@@ -87,14 +87,7 @@ pub const SPEC: StrategySpec = StrategySpec {
 };
 
 fn build(params: &Params, _symbols: &[String]) -> crate::Result<Box<dyn Strategy>> {
-    let market = symbol(params, "market")?;
-    let defensive = symbol(params, "defensive")?;
-    if market.eq_ignore_ascii_case(&defensive) {
-        return Err(params.invalid(
-            "defensive",
-            &format!("a symbol other than market ({market})"),
-        ));
-    }
+    let (market, defensive) = params.symbol_pair("market", "defensive")?;
     let regime = params.choice("regime", &["trend", "drawdown", "volatility"])?;
     let trend_days = params.whole("trend_days", 2)?;
     let drawdown = fraction(params, "drawdown")?;
@@ -130,15 +123,6 @@ fn build(params: &Params, _symbols: &[String]) -> crate::Result<Box<dyn Strategy
         symbols: vec![market, defensive],
         mode,
     }))
-}
-
-/// A non-empty symbol parameter.
-fn symbol(params: &Params, name: &str) -> crate::Result<String> {
-    let text = params.text(name);
-    if text.is_empty() {
-        return Err(params.invalid(name, "a symbol"));
-    }
-    Ok(text.to_string())
 }
 
 /// A parameter strictly between 0 and 1.

@@ -47,21 +47,14 @@ pub const SPEC: StrategySpec = StrategySpec {
 };
 
 fn build(params: &Params, _symbols: &[String]) -> crate::Result<Box<dyn Strategy>> {
-    let miners = params.text("miners");
-    if miners.is_empty() {
-        return Err(params.invalid("miners", "a symbol"));
-    }
-    let metal = params.text("metal");
-    if metal.is_empty() || metal.eq_ignore_ascii_case(miners) {
-        return Err(params.invalid("metal", &format!("a symbol other than miners ({miners})")));
-    }
+    let (miners, metal) = params.symbol_pair("miners", "metal")?;
     let lookback = params.whole("lookback", 20)?;
     let band = params.number("band")?;
     if band <= 0.0 {
         return Err(params.invalid("band", "a positive number"));
     }
     Ok(Box::new(MinersVsMetal {
-        symbols: vec![miners.to_string(), metal.to_string()],
+        symbols: vec![miners, metal],
         spread: RollingStats::new(lookback),
         band,
         state: State::Neutral,

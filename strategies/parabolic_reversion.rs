@@ -75,10 +75,7 @@ pub const SPEC: StrategySpec = StrategySpec {
 };
 
 fn build(params: &Params, _symbols: &[String]) -> crate::Result<Box<dyn Strategy>> {
-    let symbol = params.text("symbol");
-    if symbol.is_empty() {
-        return Err(params.invalid("symbol", "a symbol"));
-    }
+    let symbol = params.symbol("symbol")?;
     let window = params.whole("window", 2)?;
     let history = params.whole("history", 2)?;
     let k = params.number("k")?;
@@ -89,7 +86,7 @@ fn build(params: &Params, _symbols: &[String]) -> crate::Result<Box<dyn Strategy
     let hold_days = params.whole("hold_days", 1)?;
     let exit_average = params.whole("exit_average", 2)?;
     Ok(Box::new(ParabolicReversion {
-        symbols: vec![symbol.to_string()],
+        symbols: vec![symbol],
         window,
         k,
         short,
