@@ -334,6 +334,34 @@ mod tests {
     }
 
     #[test]
+    fn flipping_between_long_and_short_is_one_fill_per_flip() {
+        // Prices with awkward decimals, a flip at every close: rounding must never leave a
+        // dust fill beside the real one.
+        let p: Vec<f64> = (0..40)
+            .map(|i| 29.1 + 0.37 * f64::from(i % 7) - 0.011 * f64::from(i))
+            .collect();
+        let u = universe(&[(&p, &p)]);
+        let flips: Vec<(usize, Vec<f64>)> = (0..39)
+            .map(|t| (t, vec![if t % 2 == 0 { 1.0 } else { -1.0 }]))
+            .collect();
+        let mut strategy = Script {
+            symbols: vec!["S0".into()],
+            at: flips,
+        };
+        let options = EngineOptions {
+            cash: 1e9, // large equity, large rounding errors
+            ..EngineOptions::default()
+        };
+        let run = simulate_script(&u, &mut strategy, &options);
+        assert_eq!(run.fills.len(), 39, "one fill per flip");
+        for t in 1..40 {
+            let weight = run.units(t, 0) * p[t] / run.equity[t];
+            let expected = if t % 2 == 1 { 1.0 } else { -1.0 };
+            assert!((weight - expected).abs() < 1e-9, "bar {t}: weight {weight}");
+        }
+    }
+
+    #[test]
     fn a_missing_bar_postpones_the_fill_to_the_symbols_next_bar() {
         let mut u = universe(&[(&[10.0, 11.0, 12.0, 13.0], &[10.0, 11.0, 12.0, 13.0])]);
         u.series[0].present[2] = false;

@@ -121,19 +121,26 @@ impl Portfolio {
     ) {
         let prices: Vec<f64> = series.iter().map(&price).collect();
         let equity = self.equity(|s| prices[s]);
-        for side in [Side::Sell, Side::Buy] {
+        // Each symbol trades at most once: its side is fixed before anything fills, so a sell
+        // that overshoots by a rounding error is never followed by a dust buy.
+        let sides: Vec<Option<Side>> = (0..self.units.len())
+            .map(|s| {
+                let weight = self.pending[s].filter(|_| series[s].present[t])?;
+                self.side(s, weight, prices[s], equity)
+            })
+            .collect();
+        for pass in [Side::Sell, Side::Buy] {
             for s in 0..self.units.len() {
-                let Some(weight) = self.pending[s] else {
+                let Some(weight) = self.pending[s].filter(|_| series[s].present[t]) else {
                     continue;
                 };
-                if !series[s].present[t] {
-                    continue;
-                }
-                if let Some(fill) = self.order(t, s, weight, prices[s], equity, side) {
+                if sides[s] == Some(pass)
+                    && let Some(fill) = self.order(t, s, weight, prices[s], equity, pass)
+                {
                     self.apply(&fill);
                     run.fills.push(fill);
                 }
-                if side == Side::Buy {
+                if pass == Side::Buy {
                     self.pending[s] = None;
                 }
             }
@@ -142,7 +149,22 @@ impl Portfolio {
         run.postponed_fills += self.pending_count;
     }
 
-    /// The fill that moves symbol `s` towards `weight` of `equity`, if it is on `side`.
+    /// Which way symbol `s` must trade to reach `weight` of `equity`; `None` when it is there
+    /// already (within a billionth of equity).
+    fn side(&self, s: usize, weight: f64, price: f64, equity: f64) -> Option<Side> {
+        let gap = weight * equity - self.units[s] * price;
+        if gap.abs() <= 1e-9 * equity.abs() {
+            None
+        } else if gap < 0.0 {
+            Some(Side::Sell)
+        } else {
+            Some(Side::Buy)
+        }
+    }
+
+    /// The fill that moves symbol `s` towards `weight` of `equity` on `side`: a weight of zero
+    /// closes the position exactly; buys are sized so that cost included they spend the gap,
+    /// and never more than the cash there is.
     fn order(
         &self,
         t: usize,
@@ -155,21 +177,19 @@ impl Portfolio {
         let current = self.units[s];
         let gap = weight * equity - current * price;
         let units = match side {
-            Side::Sell if weight == 0.0 && current > 0.0 => current,
-            Side::Sell if gap < 0.0 => -gap / price,
-            Side::Buy if weight == 0.0 && current < 0.0 => -current,
-            Side::Buy if gap > 0.0 => {
+            _ if weight == 0.0 => current.abs(),
+            Side::Sell => -gap / price,
+            Side::Buy => {
                 let affordable = self.cash.max(0.0) / (price * (1.0 + self.cost_rate));
                 (gap / (price * (1.0 + self.cost_rate))).min(affordable)
             }
-            _ => return None,
         };
         let units = if self.whole_units && weight != 0.0 {
             units.floor()
         } else {
             units
         };
-        (units > 1e-12).then_some(Fill {
+        (units > 0.0).then_some(Fill {
             bar: t,
             symbol: s,
             side,
