@@ -7,6 +7,13 @@ use crate::Result;
 use crate::strategies::REGISTRY;
 
 pub(super) fn list() -> Result<ExitCode> {
+    let setting = |p: &crate::strategy::ParamSpec| format!("{}={}", p.name, p.default);
+    let width = REGISTRY
+        .iter()
+        .flat_map(|s| s.params)
+        .map(|p| setting(p).len())
+        .max()
+        .unwrap_or(0);
     let mut text = String::new();
     for spec in REGISTRY {
         let _ = writeln!(text, "{:<22}{}", spec.name, spec.summary);
@@ -16,8 +23,10 @@ pub(super) fn list() -> Result<ExitCode> {
         for p in spec.params {
             let _ = writeln!(
                 text,
-                "{:<22}  --param {}={:<8} {}",
-                "", p.name, p.default, p.help
+                "{:<22}  --param {:<width$}  {}",
+                "",
+                setting(p),
+                p.help
             );
         }
     }
