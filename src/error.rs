@@ -69,6 +69,24 @@ impl Error {
         }
     }
 
+    /// The same error, saying which strategy's run it stopped (when several run at once).
+    #[must_use]
+    pub fn for_strategy(self, name: &str) -> Self {
+        match self {
+            Error::Data {
+                file,
+                line,
+                problem,
+            } => Error::Data {
+                file,
+                line,
+                problem: format!("{problem} (in the run of {name})"),
+            },
+            Error::Usage(message) => Error::Usage(format!("{name}: {message}")),
+            other => other,
+        }
+    }
+
     /// The process exit code for this error: 2 for bad input (data, usage, strategy answers),
     /// 1 for failures of the machine (I/O, drawing).
     #[must_use]

@@ -6,11 +6,14 @@
 //! Every piece is a library function so that tests and benchmarks drive exactly what the
 //! binary runs.
 
+pub mod baseline;
 pub mod cli;
+pub mod compare;
 pub mod data;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod hash;
 pub mod indicators;
 pub mod metrics;
 pub mod report;

@@ -61,6 +61,51 @@ pub struct RunReport {
     pub files: Vec<FileReport>,
 }
 
+/// Runs several backtests in parallel; the results keep the order of the requests, and each
+/// is exactly what [`execute`] gives alone (runs share nothing).
+#[must_use]
+pub fn execute_many(requests: &[RunRequest]) -> Vec<Result<RunReport>> {
+    use rayon::prelude::*;
+    requests.par_iter().map(execute).collect()
+}
+
+/// The requests of `run --all`: `template` once per registered strategy, each given only the
+/// `--param` pairs it declares.
+///
+/// # Errors
+/// A parameter no strategy declares.
+pub fn every_strategy(template: &RunRequest) -> Result<Vec<RunRequest>> {
+    for pair in &template.params {
+        let key = key_of(pair);
+        if !strategies::REGISTRY
+            .iter()
+            .any(|s| s.params.iter().any(|p| p.name == key))
+        {
+            return Err(crate::Error::Usage(format!(
+                "--param {pair:?}: no registered strategy has a parameter {key:?} (see backtest list)"
+            )));
+        }
+    }
+    Ok(strategies::REGISTRY
+        .iter()
+        .map(|spec| RunRequest {
+            strategy: spec.name.to_string(),
+            params: template
+                .params
+                .iter()
+                .filter(|pair| spec.params.iter().any(|p| p.name == key_of(pair)))
+                .cloned()
+                .collect(),
+            ..template.clone()
+        })
+        .collect())
+}
+
+/// The key of a `key=value` pair.
+fn key_of(pair: &str) -> &str {
+    pair.split_once('=').map_or(pair, |(key, _)| key).trim()
+}
+
 /// Runs a backtest.
 ///
 /// # Errors

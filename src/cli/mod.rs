@@ -1,6 +1,8 @@
 //! The command line: argument definitions (clap derive) and one module per subcommand.
 //! `backtest --strategy X ...` is short for `backtest run --strategy X ...`.
 
+mod baseline;
+mod compare;
 mod data;
 mod list;
 mod run;
@@ -39,6 +41,11 @@ enum Command {
     Data(DataCommand),
     /// Generate the synthetic sample dataset.
     Synth(synth::SynthArgs),
+    /// Compare two sets of results (summary.json files or report directories).
+    Compare(compare::CompareArgs),
+    /// Update or check the committed baselines.
+    #[command(subcommand)]
+    Baseline(baseline::BaselineCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +97,8 @@ pub fn main() -> Result<ExitCode> {
         Some(Command::List) => list::list(),
         Some(Command::Data(DataCommand::Check(args))) => data::check(&args),
         Some(Command::Synth(args)) => synth::synth(&args),
+        Some(Command::Compare(args)) => compare::compare_sets(&args),
+        Some(Command::Baseline(command)) => baseline::baseline(&command),
     }
 }
 
@@ -102,6 +111,15 @@ fn emit(text: &str) -> Result<()> {
             Err(crate::Error::io("standard output", e))
         }
         _ => Ok(()),
+    }
+}
+
+/// Exit code 1 when results drifted, 0 when not.
+fn drift_code(drift: bool) -> ExitCode {
+    if drift {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

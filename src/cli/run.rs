@@ -9,14 +9,19 @@ use super::DataArgs;
 use crate::data::PriceMode;
 use crate::engine::{EngineOptions, FillMode};
 use crate::report::{self, ChartOptions};
-use crate::run::{RunRequest, execute};
+use crate::run::{RunRequest, every_strategy, execute, execute_many};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Args)]
+#[allow(clippy::struct_excessive_bools, reason = "command-line switches")]
 pub(super) struct RunArgs {
     /// Strategy to run (see `backtest list`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "all")]
     strategy: Option<String>,
+    /// Run every registered strategy, in parallel, into one report directory with a
+    /// side-by-side comparison.
+    #[arg(long)]
+    all: bool,
     /// Dataset directory or CSV files (repeat or separate with commas).
     #[arg(long, value_delimiter = ',', default_values_os_t = super::default_data())]
     data: Vec<PathBuf>,
@@ -58,7 +63,7 @@ pub(super) struct RunArgs {
     max_leverage: f64,
     #[command(flatten)]
     files: DataArgs,
-    /// Report directory (default: reports/<strategy>).
+    /// Report directory (default: reports/<strategy>, or reports/ with --all).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Skip the PNG charts.
@@ -124,9 +129,18 @@ impl RunArgs {
 }
 
 pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
+    let charts = ChartOptions {
+        enabled: !args.no_charts,
+        size: args.chart_size,
+        log_scale: args.log_scale,
+    };
+    if args.all {
+        return run_all(args, charts);
+    }
     let Some(strategy) = &args.strategy else {
         return Err(Error::Usage(
-            "no strategy given: try `backtest --strategy sma-cross`, or `backtest list`".into(),
+            "no strategy given: try `backtest --strategy defensive-miners`, `--all`, or `backtest list`"
+                .into(),
         ));
     };
     let report = execute(&args.request(strategy)?)?;
@@ -135,12 +149,25 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(strategy));
-    let charts = ChartOptions {
-        enabled: !args.no_charts,
-        size: args.chart_size,
-        log_scale: args.log_scale,
-    };
     report::write_outputs(&report, &out, charts)?;
     super::emit(&format!("\nreport written to {}\n", out.display()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every registered strategy on one dataset: `<out>/<strategy>/` each, and the comparison.
+fn run_all(args: &RunArgs, charts: ChartOptions) -> Result<ExitCode> {
+    let requests = every_strategy(&args.request("")?)?;
+    let mut reports = Vec::with_capacity(requests.len());
+    for (request, result) in requests.iter().zip(execute_many(&requests)) {
+        reports.push(result.map_err(|e| e.for_strategy(&request.strategy))?);
+    }
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("reports"));
+    for report in &reports {
+        report::write_outputs(report, &out.join(&report.summary.strategy), charts)?;
+    }
+    report::comparison::write(&reports, &out, charts)?;
+    let table = std::fs::read_to_string(out.join("comparison.md"))
+        .map_err(|e| Error::io(out.join("comparison.md"), e))?;
+    super::emit(&format!("{table}\nreports written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -95,6 +95,8 @@ pub struct FileReport {
     pub has_adj_close: bool,
     /// Defects found, in the order of [`DefectKind`].
     pub defects: Vec<Defect>,
+    /// Hash of the file's bytes: any edit of the file changes it.
+    pub fingerprint: String,
 }
 
 impl FileReport {

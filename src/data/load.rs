@@ -103,6 +103,7 @@ impl Row {
 /// cannot be a price or a date; the error names the file, the line and the problem.
 pub fn load_bars(path: &Path, symbol: &str, options: &LoadOptions) -> Result<(Bars, FileReport)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let fingerprint = crate::hash::fnv1a_hex(&bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::data_file(
             path,
@@ -152,6 +153,7 @@ pub fn load_bars(path: &Path, symbol: &str, options: &LoadOptions) -> Result<(Ba
         close_only: columns.close_only(),
         has_adj_close: columns.has(Role::AdjClose),
         defects: log.into_sorted(),
+        fingerprint,
     };
     let pick = |f: fn(&Row) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
     let bars = Bars {

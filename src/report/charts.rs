@@ -23,8 +23,17 @@ use crate::{Date, Error, Result};
 const STRATEGY: RGBColor = RGBColor(31, 119, 180);
 /// The benchmark, second line of every chart: orange stays distinct over the strategy's fill.
 const BENCHMARK: RGBColor = RGBColor(255, 127, 14);
-/// Any further line: neutral, so it never reads as the strategy or the benchmark.
-const OTHER: RGBColor = RGBColor(120, 120, 120);
+/// Further lines (several strategies side by side), after the strategy's and the benchmark's
+/// colours: the rest of the familiar categorical palette, distinct from both.
+const OTHERS: [RGBColor; 7] = [
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
 /// The subtitle's grey: it qualifies the title and must not compete with it.
 const SUBTITLE: RGBColor = RGBColor(110, 110, 110);
 /// The one font family, registered from embedded bytes before any text is drawn.
@@ -413,7 +422,11 @@ fn draw(
         .draw()?;
 
     for (i, line) in lines.iter().enumerate() {
-        let colour = [STRATEGY, BENCHMARK].get(i).copied().unwrap_or(OTHER);
+        let colour = match i {
+            0 => STRATEGY,
+            1 => BENCHMARK,
+            _ => OTHERS[(i - 2) % OTHERS.len()],
+        };
         let points: Vec<(f64, f64)> = (dates.iter().zip(line.values))
             .filter(|(_, v)| shown(**v, log))
             .map(|(d, v)| (day(*d), *v))

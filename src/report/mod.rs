@@ -3,6 +3,7 @@
 //! half a file.
 
 pub mod charts;
+pub mod comparison;
 pub mod summary;
 pub mod tables;
 pub mod text;

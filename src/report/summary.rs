@@ -99,6 +99,9 @@ pub struct DatasetInfo {
     pub missing_bars: BTreeMap<String, usize>,
     /// Fills postponed because a symbol had no bar.
     pub postponed_fills: usize,
+    /// Hash of the hashes of every file loaded (the benchmark's included): changes when any
+    /// of the data changes.
+    pub fingerprint: String,
     /// Per symbol, the defects found and kept (see `backtest data check`).
     pub defects: BTreeMap<String, BTreeMap<&'static str, usize>>,
 }
@@ -182,6 +185,15 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
                 .map(|s| (s.symbol.clone(), s.missing_days()))
                 .collect(),
             postponed_fills: run.postponed_fills,
+            fingerprint: crate::hash::fnv1a_hex(
+                parts
+                    .files
+                    .iter()
+                    .map(|f| f.fingerprint.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    .as_bytes(),
+            ),
             defects: parts
                 .files
                 .iter()
@@ -192,29 +204,11 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
                 .collect(),
         },
         final_equity: run.equity[run.equity.len() - 1],
-        fill_hash: fnv1a_hex(tables::fills_csv(run, universe).as_bytes()),
+        fill_hash: crate::hash::fnv1a_hex(tables::fills_csv(run, universe).as_bytes()),
         metrics: parts.metrics,
         benchmark: parts.benchmark,
         benchmark_metrics: parts.benchmark_metrics,
         stress_windows: parts.stress_windows,
         events: parts.events,
-    }
-}
-
-/// FNV-1a, 64 bits, as 16 hex digits: small, stable across platforms and versions.
-fn fnv1a_hex(bytes: &[u8]) -> String {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn fnv1a_matches_the_published_test_vectors() {
-        assert_eq!(super::fnv1a_hex(b""), "cbf29ce484222325");
-        assert_eq!(super::fnv1a_hex(b"a"), "af63dc4c8601ec8c");
-        assert_eq!(super::fnv1a_hex(b"foobar"), "85944171f73967e8");
     }
 }

@@ -9,14 +9,16 @@ use crate::engine::FillMode;
 use crate::metrics::Performance;
 
 /// A table with a heading row, rendered aligned on the terminal and as Markdown.
-struct Table {
+pub(crate) struct Table {
     /// Column headings; the first column is labels, the others values.
-    heading: Vec<String>,
-    rows: Vec<Vec<String>>,
+    pub(crate) heading: Vec<String>,
+    /// One row of cells per line.
+    pub(crate) rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    fn terminal(&self, out: &mut String) {
+    /// Appends the table with aligned columns: labels left, values right.
+    pub(crate) fn terminal(&self, out: &mut String) {
         let widths: Vec<usize> = (0..self.heading.len())
             .map(|c| {
                 std::iter::once(&self.heading)
@@ -35,7 +37,8 @@ impl Table {
         }
     }
 
-    fn markdown(&self, out: &mut String) {
+    /// Appends the table as Markdown.
+    pub(crate) fn markdown(&self, out: &mut String) {
         let _ = writeln!(out, "| {} |", self.heading.join(" | "));
         let _ = writeln!(out, "|---{}|", "|---:".repeat(self.heading.len() - 1));
         for row in &self.rows {

@@ -1,0 +1,146 @@
+//! `comparison.md` and `comparison.png` of `run --all`: every strategy side by side on one
+//! dataset, headline numbers in one table and equity curves on one chart.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::{ChartOptions, charts, replace_atomically, text::money, write_atomic};
+use crate::Result;
+use crate::run::RunReport;
+
+/// Writes `comparison.md` (and `comparison.png` unless charts are off) into `dir`.
+///
+/// # Errors
+/// A file cannot be written or the chart cannot be drawn.
+pub fn write(reports: &[RunReport], dir: &Path, options: ChartOptions) -> Result<()> {
+    write_atomic(&dir.join("comparison.md"), markdown(reports).as_bytes())?;
+    if options.enabled && !reports.is_empty() {
+        replace_atomically(&dir.join("comparison.png"), |path| {
+            chart(reports, path, options)
+        })?;
+    }
+    Ok(())
+}
+
+fn markdown(reports: &[RunReport]) -> String {
+    let percent = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{:.2}%", x * 100.0));
+    let number = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{x:.3}"));
+    let mut out = String::from("# Strategies side by side\n\n");
+    if let Some(first) = reports.first() {
+        let d = &first.summary.dataset;
+        let _ = writeln!(
+            out,
+            "{}Dataset {}; benchmark {} bought and held. Each strategy runs on its own symbols' common dates.\n",
+            if d.synthetic {
+                "**SYNTHETIC data.** "
+            } else {
+                ""
+            },
+            d.path,
+            first.summary.options.benchmark
+        );
+    }
+    out.push_str(
+        "| strategy | symbols | from | to | final equity | CAGR | volatility | Sharpe | max drawdown | beta | trades |\n\
+         |---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let mut benchmarks: Vec<&RunReport> = Vec::new();
+    for report in reports {
+        let s = &report.summary;
+        let p = &s.metrics.performance;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            s.strategy,
+            s.dataset.symbols.join(" "),
+            s.dataset.first_date,
+            s.dataset.last_date,
+            money(s.final_equity),
+            percent(p.cagr),
+            percent(p.annual_volatility),
+            number(p.sharpe),
+            percent(Some(p.max_drawdown)),
+            number(s.benchmark_metrics.beta),
+            s.metrics.activity.trades
+        );
+        let same_span = |b: &&RunReport| {
+            (b.summary.dataset.first_date, b.summary.dataset.last_date)
+                == (s.dataset.first_date, s.dataset.last_date)
+        };
+        if !benchmarks.iter().any(same_span) {
+            benchmarks.push(report);
+        }
+    }
+    for report in benchmarks {
+        let s = &report.summary;
+        let p = &s.benchmark.metrics;
+        let _ = writeln!(
+            out,
+            "| *{} bought and held* | {} | {} | {} | {} | {} | {} | {} | {} | 1.000 | 1 |",
+            s.benchmark.symbol,
+            s.benchmark.symbol,
+            s.dataset.first_date,
+            s.dataset.last_date,
+            money(s.benchmark.final_equity),
+            percent(p.cagr),
+            percent(p.annual_volatility),
+            number(p.sharpe),
+            percent(Some(p.max_drawdown)),
+        );
+    }
+    out
+}
+
+/// Every strategy's equity and the benchmark's on the calendar of the longest run; a curve is
+/// blank on dates its own run does not cover.
+fn chart(reports: &[RunReport], path: &Path, options: ChartOptions) -> Result<()> {
+    let longest = reports
+        .iter()
+        .max_by_key(|r| r.universe.len())
+        .unwrap_or(&reports[0]);
+    let dates = &longest.universe.dates;
+    let on_calendar = |report: &RunReport, values: &[f64]| -> Vec<f64> {
+        dates
+            .iter()
+            .map(|d| {
+                report
+                    .universe
+                    .dates
+                    .binary_search(d)
+                    .map_or(f64::NAN, |i| values[i])
+            })
+            .collect()
+    };
+    let mut curves: Vec<(String, Vec<f64>)> = reports
+        .iter()
+        .map(|r| (r.summary.strategy.clone(), on_calendar(r, &r.run.equity)))
+        .collect();
+    let benchmark = (
+        format!("{} buy and hold", longest.summary.benchmark.symbol),
+        longest.benchmark_equity.clone(),
+    );
+    curves.insert(1.min(curves.len()), benchmark); // the benchmark keeps its colour
+    let lines: Vec<charts::Line> = curves
+        .iter()
+        .map(|(label, values)| charts::Line { label, values })
+        .collect();
+    let s = &longest.summary;
+    let subtitle = format!(
+        "{}{} · {} · equity from {} each",
+        if s.dataset.synthetic {
+            "SYNTHETIC data · "
+        } else {
+            ""
+        },
+        s.dataset.path,
+        super::text::fill_label(s),
+        money(s.options.cash)
+    );
+    let style = charts::ChartStyle {
+        title: "Strategies side by side",
+        subtitle: &subtitle,
+        width: options.size.0,
+        height: options.size.1,
+    };
+    charts::equity_chart(path, &style, dates, &lines, options.log_scale)
+}
