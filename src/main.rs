@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    backtest::engine::quiet_strategy_panics();
     match backtest::cli::main() {
         Ok(code) => code,
         Err(error) => {

@@ -132,7 +132,7 @@ pub fn simulate(
         if options.fill == FillMode::NextOpen && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.open[t], &mut run);
         }
-        let decision = strategy.on_bar(&History::new(universe, t));
+        let decision = ask(name, strategy, &History::new(universe, t))?;
         if let Some(targets) = &decision {
             check_targets(name, universe.dates[t], targets, k, options.max_leverage)?;
             portfolio.set_targets(targets);
@@ -146,6 +146,44 @@ pub fn simulate(
         run.holdings.extend_from_slice(portfolio.units());
     }
     Ok(run)
+}
+
+thread_local! {
+    /// True while this thread runs a strategy's code, so the panic hook stays quiet: the
+    /// engine turns that panic into one error naming the strategy and the date.
+    static IN_STRATEGY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Calls the strategy, turning a panic in its code into [`Error::Strategy`].
+fn ask(name: &str, strategy: &mut dyn Strategy, history: &History<'_>) -> Result<Option<Targets>> {
+    IN_STRATEGY.with(|flag| flag.set(true));
+    let answer =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.on_bar(history)));
+    IN_STRATEGY.with(|flag| flag.set(false));
+    answer.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Error::Strategy {
+            strategy: name.to_string(),
+            date: history.date(),
+            problem: format!("its code panicked: {message}"),
+        }
+    })
+}
+
+/// Installs a panic hook that stays silent for panics inside strategy code (the engine
+/// reports those as one error line) and keeps the default report for every other panic, which
+/// would be a bug. Called once by the binary.
+pub fn quiet_strategy_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !IN_STRATEGY.with(std::cell::Cell::get) {
+            default(info);
+        }
+    }));
 }
 
 fn check_targets(
@@ -372,6 +410,36 @@ mod tests {
         );
         assert_eq!(run.fills[0].bar, 3);
         assert_eq!(run.postponed_fills, 1);
+    }
+
+    /// Panics at the close of its second bar.
+    struct Faulty {
+        symbols: Vec<String>,
+    }
+
+    impl Strategy for Faulty {
+        fn symbols(&self) -> &[String] {
+            &self.symbols
+        }
+        fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
+            assert!(history.bar() < 1, "index out of range in my indicator");
+            None
+        }
+    }
+
+    #[test]
+    fn a_panic_in_strategy_code_is_an_error_naming_the_strategy_and_date() {
+        let u = universe(&[(&[10.0, 11.0, 12.0], &[10.0, 11.0, 12.0])]);
+        let mut faulty = Faulty {
+            symbols: vec!["S0".into()],
+        };
+        let err = simulate("faulty", &mut faulty, &u, &EngineOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "strategy faulty at the close of 2024-01-02: its code panicked: \
+             index out of range in my indicator"
+        );
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]
