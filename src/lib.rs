@@ -6,6 +6,9 @@
 //! Every piece is a library function so that tests and benchmarks drive exactly what the
 //! binary runs.
 
+// Input never reaches an unwrap: library code returns errors (tests state expectations with it).
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
 pub mod baseline;
 pub mod cli;
 pub mod compare;
