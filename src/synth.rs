@@ -132,6 +132,34 @@ pub fn generate(seed: u64) -> Vec<Bars> {
     sample
 }
 
+/// A large universe for scale measurements: `symbols` random walks (`S0001`, `S0002`...) over
+/// `years` of business days from 1975, each loading on one shared market factor, with annual
+/// volatilities from 20% to 40%. Not calibrated to anything: it measures speed and memory.
+#[must_use]
+pub fn scale_universe(symbols: usize, years: usize, seed: u64) -> Vec<Bars> {
+    let mut rng = Rng::new(seed);
+    let first = ymd(1975, 1, 2);
+    let weekday = |d: &Date| d.weekday().number_from_monday() <= 5;
+    let dates: Vec<Date> = first
+        .iter_days()
+        .filter(weekday)
+        .take(years * 261)
+        .collect();
+    let market: Vec<f64> = (1..dates.len()).map(|_| rng.normal()).collect();
+    (1..=symbols)
+        .map(|i| {
+            let vol = 0.2 + 0.2 * rng.uniform();
+            let p = profile(50.0, vol, 0.05, (0.0, 0.0), 1e6);
+            let sigma = daily_var(&p).sqrt();
+            let returns: Vec<f64> = market
+                .iter()
+                .map(|m| sigma * (0.6 * m + 0.8 * rng.normal()) + 0.0002)
+                .collect();
+            bars(&format!("S{i:04}"), &p, &dates, &returns, &mut rng)
+        })
+        .collect()
+}
+
 /// Builds the bars from close-to-close log returns: opens gap part of the way to the close, highs
 /// and lows reach beyond the body by an amount proportional to the day's volatility, and volume
 /// swells on big moves.
