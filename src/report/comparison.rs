@@ -52,7 +52,7 @@ fn markdown(reports: &[RunReport]) -> String {
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             s.strategy,
-            s.dataset.symbols.join(" "),
+            super::text::symbols_label(&s.dataset.symbols),
             s.dataset.first_date,
             s.dataset.last_date,
             money(s.final_equity),

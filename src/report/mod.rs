@@ -86,7 +86,7 @@ pub fn write_outputs(report: &RunReport, dir: &Path, charts: ChartOptions) -> Re
             std::fs::write(&path, contents).map_err(|e| Error::io(&path, e))?;
         }
         if charts.enabled {
-            draw_charts(report, staging, charts)?;
+            charts::draw_run_charts(report, &charts, &|name, draw| draw(&staging.join(name)))?;
         }
         Ok(())
     })
@@ -150,68 +150,4 @@ fn exchange(a: &Path, b: &Path) -> Result<()> {
     std::fs::rename(b, &old).map_err(|e| Error::io(b, e))?;
     std::fs::rename(a, b).map_err(|e| Error::io(b, e))?;
     std::fs::rename(&old, a).map_err(|e| Error::io(a, e))
-}
-
-/// `equity.png` and `drawdown.png`: the strategy against its benchmark.
-fn draw_charts(report: &RunReport, dir: &Path, options: ChartOptions) -> Result<()> {
-    let summary = &report.summary;
-    let o = &summary.options;
-    let title = format!(
-        "{} on {}",
-        summary.strategy,
-        summary.dataset.symbols.join(", ")
-    );
-    let subtitle = format!(
-        "{}{} · {} · {} · costs {} + {} bps · {} to {}",
-        if summary.dataset.synthetic {
-            "SYNTHETIC data · "
-        } else {
-            ""
-        },
-        summary.dataset.path,
-        text::fill_label(summary),
-        text::prices_label(summary),
-        o.commission_bps,
-        o.slippage_bps,
-        summary.dataset.first_date,
-        summary.dataset.last_date
-    );
-    let style = charts::ChartStyle {
-        title: &title,
-        subtitle: &subtitle,
-        width: options.size.0,
-        height: options.size.1,
-    };
-    let benchmark_label = format!("{} buy and hold", o.benchmark);
-    let equity = [
-        charts::Line {
-            label: &summary.strategy,
-            values: &report.run.equity,
-        },
-        charts::Line {
-            label: &benchmark_label,
-            values: &report.benchmark_equity,
-        },
-    ];
-    let dates = &report.universe.dates;
-    let equity_path = dir.join("equity.png");
-    replace_atomically(&equity_path, |path| {
-        charts::equity_chart(path, &style, dates, &equity, options.log_scale)
-    })?;
-    let underwater: Vec<Vec<f64>> = equity
-        .iter()
-        .map(|l| charts::underwater(l.values))
-        .collect();
-    let drawdowns: Vec<charts::Line> = equity
-        .iter()
-        .zip(&underwater)
-        .map(|(l, values)| charts::Line {
-            label: l.label,
-            values,
-        })
-        .collect();
-    let drawdown_path = dir.join("drawdown.png");
-    replace_atomically(&drawdown_path, |path| {
-        charts::drawdown_chart(path, &style, dates, &drawdowns)
-    })
 }

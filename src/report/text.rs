@@ -71,6 +71,21 @@ pub fn money(x: f64) -> String {
     format!("{sign}{grouped}.{cents}")
 }
 
+/// The symbols of a run for a title: all of a few, the first ones of many.
+#[must_use]
+pub fn symbols_label(symbols: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if symbols.len() <= SHOWN {
+        symbols.join(", ")
+    } else {
+        format!(
+            "{} and {} more",
+            symbols[..SHOWN - 2].join(", "),
+            symbols.len() - (SHOWN - 2)
+        )
+    }
+}
+
 /// When orders filled, in words.
 pub(super) fn fill_label(summary: &Summary) -> &'static str {
     match summary.options.fill {
@@ -250,7 +265,7 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
             d.first_date,
             d.last_date,
             d.bars,
-            d.symbols.join(" ")
+            symbols_label(&d.symbols)
         ),
     ));
     lines.push((
@@ -299,7 +314,7 @@ fn title(summary: &Summary) -> String {
     format!(
         "{} on {} vs {} buy and hold",
         summary.strategy,
-        summary.dataset.symbols.join(", "),
+        symbols_label(&summary.dataset.symbols),
         summary.options.benchmark
     )
 }

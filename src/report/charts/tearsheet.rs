@@ -1,0 +1,407 @@
+//! Every chart of one run: each alone in its PNG, and all of them with the headline numbers in
+//! one tall `tearsheet.png`. Both draw each chart with the same function, into the whole image
+//! or into a section of the tearsheet.
+
+use std::path::Path;
+
+use chrono::Datelike;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use super::axis::{percent, thousands};
+use super::calendar::{self, Calendar, period_returns};
+use super::canvas::{self, Align, Area, Drawn, Scale, dims, headed, pixel, text};
+use super::rolling::{self, Rolling};
+use super::signals::{self, Traded};
+use super::{ChartStyle, Line, lines, underwater};
+use crate::Result;
+use crate::report::ChartOptions;
+use crate::report::summary::Summary;
+use crate::report::text::{fill_label, prices_label};
+use crate::run::RunReport;
+
+/// The tearsheet is this many chart heights tall (`--chart-size`'s height), as wide as a chart.
+pub const TEARSHEET_HEIGHTS: u32 = 4;
+
+/// Draws one file to the path it is given: what [`draw_run_charts`] hands its caller.
+pub type Draw<'a> = dyn Fn(&Path) -> Result<()> + 'a;
+
+/// One chart of a run.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Equity,
+    Drawdown,
+    Monthly,
+    Rolling,
+    Annual,
+    Signals,
+}
+
+impl Kind {
+    /// Every chart alone in its file.
+    const ALL: [Kind; 6] = [
+        Kind::Equity,
+        Kind::Drawdown,
+        Kind::Monthly,
+        Kind::Rolling,
+        Kind::Annual,
+        Kind::Signals,
+    ];
+
+    fn file(self) -> &'static str {
+        match self {
+            Kind::Equity => "equity.png",
+            Kind::Drawdown => "drawdown.png",
+            Kind::Monthly => "monthly_returns.png",
+            Kind::Rolling => "rolling.png",
+            Kind::Annual => "annual_returns.png",
+            Kind::Signals => "signals.png",
+        }
+    }
+}
+
+/// Draws `equity.png`, `drawdown.png`, `monthly_returns.png`, `rolling.png`,
+/// `annual_returns.png`, `signals.png` and `tearsheet.png` of `report`, at `options.size`
+/// (the tearsheet [`TEARSHEET_HEIGHTS`] times as tall) with a log equity axis if
+/// `options.log_scale` (`options.enabled` is the caller's business). `write` is called once per
+/// file with the file's name and a function that draws it to the path it is given, so that the
+/// caller decides where each file goes and how it is replaced.
+///
+/// The files are drawn in parallel, so `write` may be called from several threads at once and
+/// in any order: encoding the PNGs takes twice as long as drawing them, and all seven one after
+/// another take several times as long as the backtest itself.
+///
+/// # Errors
+/// An error of `write` or of drawing: [`crate::Error::Chart`] naming the path if a chart cannot
+/// be drawn (a size under 200 × 150 pixels, an unwritable path).
+pub fn draw_run_charts(
+    report: &RunReport,
+    options: &ChartOptions,
+    write: &(dyn Fn(&str, &Draw) -> Result<()> + Sync),
+) -> Result<()> {
+    use rayon::prelude::*;
+    let charts = RunCharts::new(report, options);
+    // The tearsheet first: it is the longest to draw.
+    let files = std::iter::once(None).chain(Kind::ALL.map(Some));
+    files
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .try_for_each(|kind| match kind {
+            Some(kind) => write(kind.file(), &|path| charts.single(kind, path)),
+            None => write("tearsheet.png", &|path| charts.tearsheet(path)),
+        })
+}
+
+/// What the charts of a run show, computed once for the single charts and the tearsheet.
+struct RunCharts<'a> {
+    report: &'a RunReport,
+    options: &'a ChartOptions,
+    /// "sma-cross on GLD".
+    title: String,
+    /// The run's options, so that a chart pasted elsewhere still says how it was made.
+    subtitle: String,
+    /// The strategy's and the benchmark's legend labels.
+    labels: [String; 2],
+    underwater: [Vec<f64>; 2],
+    calendar: Calendar,
+    /// Per calendar year: the strategy's return and the benchmark's.
+    annual: Vec<(i32, f64, f64)>,
+    rolling: Rolling,
+}
+
+impl<'a> RunCharts<'a> {
+    fn new(report: &'a RunReport, options: &'a ChartOptions) -> Self {
+        let summary = &report.summary;
+        let o = &summary.options;
+        let d = &summary.dataset;
+        let title = format!(
+            "{} on {}",
+            summary.strategy,
+            super::super::text::symbols_label(&d.symbols)
+        );
+        let subtitle = format!(
+            "{}{} · {} · {} · costs {} + {} bps · {} to {}",
+            if d.synthetic {
+                "SYNTHETIC data · "
+            } else {
+                ""
+            },
+            d.path,
+            fill_label(summary),
+            prices_label(summary),
+            o.commission_bps,
+            o.slippage_bps,
+            d.first_date,
+            d.last_date
+        );
+        let (dates, equity, benchmark) = (
+            &report.universe.dates,
+            &report.run.equity,
+            &report.benchmark_equity,
+        );
+        // Both curves start from the run's cash, the benchmark's bought at the first close.
+        let years = |curve: &[f64]| period_returns(dates, curve, o.cash, |d| d.year());
+        let annual = years(equity)
+            .into_iter()
+            .zip(years(benchmark))
+            .map(|((year, s), (_, b))| (year, s, b))
+            .collect();
+        RunCharts {
+            report,
+            options,
+            title,
+            subtitle,
+            labels: [
+                summary.strategy.clone(),
+                format!("{} buy and hold", o.benchmark),
+            ],
+            underwater: [underwater(equity), underwater(benchmark)],
+            calendar: Calendar::new(dates, equity, o.cash),
+            annual,
+            rolling: Rolling::new(equity, benchmark, o.risk_free),
+        }
+    }
+
+    /// What a chart shows, as a title after the run's or as a tearsheet section's heading.
+    fn heading(&self, kind: Kind) -> String {
+        let summary = &self.report.summary;
+        match kind {
+            Kind::Equity if self.options.log_scale => "equity, log scale".into(),
+            Kind::Equity => "equity".into(),
+            Kind::Drawdown => "drawdown from the running peak".into(),
+            Kind::Monthly => "monthly returns (%)".into(),
+            Kind::Rolling => "rolling 12-month statistics".into(),
+            Kind::Annual => {
+                let (first, last) = (summary.dataset.first_date, summary.dataset.last_date);
+                let mut parts = Vec::new();
+                // A year whose data starts after its first week or ends before its last is
+                // only part of a year: its bar is not comparable with the others'.
+                if first.ordinal() > 7 {
+                    parts.push(format!("{} from {}", first.year(), first.format("%b %-d")));
+                }
+                if last.month() < 12 || last.day() < 24 {
+                    parts.push(format!("{} to {}", last.year(), last.format("%b %-d")));
+                }
+                if parts.is_empty() {
+                    "annual returns".into()
+                } else {
+                    format!("annual returns ({})", parts.join("; "))
+                }
+            }
+            Kind::Signals => {
+                let symbols = &summary.dataset.symbols;
+                let mut heading = format!(
+                    "{} close and fills",
+                    symbols.first().map_or("", String::as_str)
+                );
+                match &symbols[1.min(symbols.len())..] {
+                    [] => {}
+                    others @ ([_] | [_, _]) => {
+                        heading = format!("{heading} ({} fills not shown)", others.join(", "));
+                    }
+                    others => {
+                        let n = others.len();
+                        heading = format!("{heading} (fills on {n} other symbols not shown)");
+                    }
+                }
+                heading
+            }
+        }
+    }
+
+    /// Draws `kind` into `area`.
+    fn body(&self, kind: Kind, area: &Area, scale: Scale) -> Drawn {
+        let report = self.report;
+        let dates = &report.universe.dates;
+        let [strategy, benchmark] = &self.labels;
+        let pair = |a, b| {
+            [
+                Line {
+                    label: strategy,
+                    values: a,
+                },
+                Line {
+                    label: benchmark,
+                    values: b,
+                },
+            ]
+        };
+        let labels = [strategy.as_str(), benchmark.as_str()];
+        match kind {
+            Kind::Equity => {
+                let lines = pair(&report.run.equity, &report.benchmark_equity);
+                lines::equity(area, scale, dates, &lines, self.options.log_scale)
+            }
+            Kind::Drawdown => {
+                let lines = pair(&self.underwater[0], &self.underwater[1]);
+                lines::drawdown(area, scale, dates, &lines)
+            }
+            Kind::Monthly => calendar::monthly(area, scale, &self.calendar),
+            Kind::Rolling => rolling::rolling(area, scale, dates, &self.rolling, labels),
+            Kind::Annual => calendar::annual(area, scale, &self.annual, labels),
+            Kind::Signals => {
+                let series = report.universe.series.first();
+                let label = format!("{} close", series.map_or("", |s| s.symbol.as_str()));
+                let chart = Traded {
+                    dates,
+                    close: series.map_or(&[], |s| s.close.as_slice()),
+                    label: &label,
+                    fills: report.run.fills.iter().filter(|f| f.symbol == 0).collect(),
+                    signals: report.summary.events.as_ref().map(|e| e.signals.as_slice()),
+                };
+                signals::signals(area, scale, &chart, self.options.log_scale)
+            }
+        }
+    }
+
+    /// One chart in its own file.
+    fn single(&self, kind: Kind, path: &Path) -> Result<()> {
+        let (width, height) = self.options.size;
+        let style = ChartStyle {
+            title: &format!("{}: {}", self.title, self.heading(kind)),
+            subtitle: &self.subtitle,
+            width,
+            height,
+        };
+        canvas::image(path, &style, Scale::new(height), |area, scale| {
+            self.body(kind, area, scale)
+        })
+    }
+
+    /// Every chart and the headline numbers in one image: the numbers beside the annual
+    /// returns, then equity, drawdown, monthly returns, rolling statistics and signals.
+    fn tearsheet(&self, path: &Path) -> Result<()> {
+        let (width, height) = self.options.size;
+        let style = ChartStyle {
+            title: &format!("{}: tearsheet", self.title),
+            subtitle: &self.subtitle,
+            width,
+            height: height.saturating_mul(TEARSHEET_HEIGHTS),
+        };
+        canvas::image(path, &style, Scale::new(height), |area, scale| {
+            // Section heights in chart heights; the rolling panels and the monthly grid need
+            // the most.
+            let shares = [0.55, 0.65, 0.5, 0.75, 0.95, 0.6];
+            let (w, h) = dims(area);
+            let total: f64 = shares.iter().sum();
+            let mut breaks = Vec::new();
+            let mut sum = 0.0;
+            for share in &shares[..shares.len() - 1] {
+                sum += share;
+                breaks.push(pixel(sum / total * f64::from(h)));
+            }
+            let sections = area.split_by_breakpoints([] as [i32; 0], breaks);
+            let (top, rest) = sections.split_first().ok_or("no sections")?;
+            let (left, right) = top.split_horizontally(pixel(f64::from(w) * 0.36));
+            metrics(
+                &section(&left, scale, "headline numbers")?,
+                scale,
+                &self.report.summary,
+            )?;
+            let right = right.margin(0, 0, scale.px(30), 0);
+            let annual = section(&right, scale, &self.heading(Kind::Annual))?;
+            self.body(Kind::Annual, &annual, scale)?;
+            let order = [
+                Kind::Equity,
+                Kind::Drawdown,
+                Kind::Monthly,
+                Kind::Rolling,
+                Kind::Signals,
+            ];
+            for (area, kind) in rest.iter().zip(order) {
+                self.body(kind, &section(area, scale, &self.heading(kind))?, scale)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// A section of the tearsheet: a gap above, a heading (capitalized), and the area under it.
+fn section<'b>(area: &Area<'b>, scale: Scale, heading: &str) -> Drawn<Area<'b>> {
+    let area = area.margin(scale.px(14), 0, 0, 0);
+    let mut heading = heading.to_string();
+    if let Some(first) = heading.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    Ok(headed(&area, scale, &heading, 22)?.1)
+}
+
+/// The headline numbers as a table: the strategy beside its benchmark, then what only the
+/// strategy has (its relation to the benchmark and its trading).
+fn metrics(area: &Area, scale: Scale, summary: &Summary) -> Drawn {
+    let (mine, theirs) = (&summary.metrics.performance, &summary.benchmark.metrics);
+    let (relative, activity) = (&summary.benchmark_metrics, &summary.metrics.activity);
+    let pct = |x: Option<f64>| x.map_or_else(|| "n/a".into(), |v| percent(v, 1));
+    let num = |x: Option<f64>| x.map_or_else(|| "n/a".into(), |v| format!("{v:.2}"));
+    let both = |label: &str, s: String, b: String| [label.to_string(), s, b];
+    let only = |label: &str, s: String| [label.to_string(), s, String::new()];
+    let rows = [
+        both("", "strategy".into(), summary.benchmark.symbol.clone()),
+        both(
+            "Final equity",
+            thousands(summary.final_equity, 0),
+            thousands(summary.benchmark.final_equity, 0),
+        ),
+        both(
+            "Total return",
+            pct(Some(mine.total_return)),
+            pct(Some(theirs.total_return)),
+        ),
+        both("CAGR", pct(mine.cagr), pct(theirs.cagr)),
+        both(
+            "Volatility",
+            pct(mine.annual_volatility),
+            pct(theirs.annual_volatility),
+        ),
+        both("Sharpe", num(mine.sharpe), num(theirs.sharpe)),
+        both("Sortino", num(mine.sortino), num(theirs.sortino)),
+        both(
+            "Max drawdown",
+            pct(Some(mine.max_drawdown)),
+            pct(Some(theirs.max_drawdown)),
+        ),
+        both("Calmar", num(mine.calmar), num(theirs.calmar)),
+        only("Beta", num(relative.beta)),
+        only("Alpha (annual)", pct(relative.alpha)),
+        only("Correlation", num(relative.correlation)),
+        only("Information ratio", num(relative.information_ratio)),
+        only("Exposure", pct(Some(activity.exposure))),
+        only("Trades", activity.trades.to_string()),
+        only("Win rate (closed)", pct(activity.win_rate)),
+        only("Costs", thousands(activity.costs, 0)),
+    ];
+    let (w, h) = dims(area);
+    let count = i32::try_from(rows.len()).unwrap_or(i32::MAX);
+    let row = (h / count).min(scale.at(26));
+    let size = (f64::from(row) * 0.62).min(f64::from(scale.px(17)));
+    let (font, bold) = (
+        ("sans-serif", size).into_font(),
+        ("sans-serif", size, FontStyle::Bold).into_font(),
+    );
+    let columns = [pixel(f64::from(w) * 0.68), w - scale.at(8)];
+    for (cells, i) in rows.iter().zip(0..) {
+        let (top, middle) = (row * i, row * i + row / 2);
+        if i % 2 == 1 {
+            let stripe = [(0, top), (w, top + row - 1)];
+            area.draw(&Rectangle::new(stripe, RGBColor(244, 246, 248).filled()))?;
+        }
+        if i == 9 {
+            // Where the benchmark's column ends.
+            let rule = [(0, top), (w, top)];
+            area.draw(&PathElement::new(rule, BLACK.mix(0.3)))?;
+        }
+        let values = if i == 0 { &bold } else { &font };
+        text(
+            area,
+            &cells[0],
+            &font,
+            BLACK,
+            (scale.at(6), middle),
+            Align::LEFT,
+        )?;
+        for (cell, x) in cells[1..].iter().zip(columns) {
+            text(area, cell, values, BLACK, (x, middle), Align::RIGHT)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! Invariants of the engine on random price paths and random target weights (proptest): the
+//! books always balance, nothing moves without trades, prices' scale does not matter, buy and
+//! hold follows the price exactly, costs only take money away, and the fill list alone
+//! rebuilds the positions.
+
+use backtest::Date;
+use backtest::data::{Series, Universe};
+use backtest::engine::{EngineOptions, Run, Side, simulate};
+use backtest::strategy::{History, Strategy as TradingStrategy, Targets};
+use proptest::prelude::*;
+
+/// Answers scripted targets at given bars.
+struct Script {
+    symbols: Vec<String>,
+    targets: Vec<Option<Targets>>,
+}
+
+impl TradingStrategy for Script {
+    fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+    fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
+        self.targets[history.bar()].clone()
+    }
+}
+
+/// A universe from per-symbol (open, close) paths.
+fn universe(paths: &[Vec<(f64, f64)>]) -> Universe {
+    let n = paths[0].len();
+    let start = Date::from_ymd_opt(2000, 1, 3).expect("a date");
+    Universe {
+        dates: (0..n)
+            .map(|i| start + chrono::Days::new(i as u64))
+            .collect(),
+        series: paths
+            .iter()
+            .enumerate()
+            .map(|(k, path)| Series {
+                symbol: format!("S{k}"),
+                open: path.iter().map(|p| p.0).collect(),
+                high: path.iter().map(|p| p.0.max(p.1)).collect(),
+                low: path.iter().map(|p| p.0.min(p.1)).collect(),
+                close: path.iter().map(|p| p.1).collect(),
+                present: vec![true; n],
+                close_only: false,
+                adjusted: false,
+            })
+            .collect(),
+    }
+}
+
+/// Random prices: a walk of daily moves within ±8%, opens gapping within ±3% of the close.
+fn paths(symbols: usize, bars: usize) -> impl Strategy<Value = Vec<Vec<(f64, f64)>>> {
+    let bar = (-0.08f64..0.08, -0.03f64..0.03);
+    proptest::collection::vec(proptest::collection::vec(bar, bars), symbols).prop_map(|moves| {
+        moves
+            .into_iter()
+            .map(|walk| {
+                let mut close = 100.0;
+                walk.into_iter()
+                    .map(|(change, gap)| {
+                        let open = close * (1.0 + gap);
+                        close *= 1.0 + change;
+                        (open, close)
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+/// Random long-only targets (gross ≤ 1) on some bars, `None` on the others.
+fn targets(symbols: usize, bars: usize) -> impl Strategy<Value = Vec<Option<Targets>>> {
+    let weights = proptest::collection::vec(0.0f64..1.0, symbols).prop_map(|w| {
+        let total: f64 = w.iter().sum::<f64>().max(1.0);
+        w.into_iter().map(|x| x / total).collect::<Vec<_>>()
+    });
+    proptest::collection::vec(proptest::option::weighted(0.2, weights), bars)
+}
+
+fn run(universe: &Universe, targets: &[Option<Targets>], options: &EngineOptions) -> Run {
+    let mut script = Script {
+        symbols: universe.series.iter().map(|s| s.symbol.clone()).collect(),
+        targets: targets.to_vec(),
+    };
+    simulate("script", &mut script, universe, options).expect("valid targets")
+}
+
+fn options(commission_bps: f64, whole_units: bool) -> EngineOptions {
+    EngineOptions {
+        commission_bps,
+        slippage_bps: commission_bps / 2.0,
+        whole_units,
+        ..EngineOptions::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn cash_plus_positions_is_equity_and_fills_replay_to_the_positions(
+        (prices, targets, bps, whole) in (1usize..4, 20usize..80).prop_flat_map(|(k, n)| {
+            (paths(k, n), targets(k, n), 0.0f64..50.0, any::<bool>())
+        })
+    ) {
+        let u = universe(&prices);
+        let run = run(&u, &targets, &options(bps, whole));
+        let k = u.series.len();
+        let mut units = vec![0.0; k];
+        let mut cash = 100_000.0;
+        let mut fills = run.fills.iter().peekable();
+        for t in 0..u.len() {
+            while let Some(f) = fills.next_if(|f| f.bar == t) {
+                let (sign, flow) = match f.side {
+                    Side::Buy => (1.0, -(f.value() + f.cost)),
+                    Side::Sell => (-1.0, f.value() - f.cost),
+                };
+                units[f.symbol] += sign * f.units;
+                cash += flow;
+                prop_assert!(f.cost >= 0.0);
+            }
+            let positions: f64 = (0..k).map(|s| run.units(t, s) * u.series[s].close[t]).sum();
+            prop_assert!((run.cash[t] + positions - run.equity[t]).abs() < 1e-6 * run.equity[t]);
+            prop_assert!((run.cash[t] - cash).abs() < 1e-6 * run.equity[t], "cash replays");
+            for (s, held) in units.iter().enumerate() {
+                prop_assert!((run.units(t, s) - held).abs() < 1e-9 * held.abs().max(1.0));
+            }
+            prop_assert!(run.cash[t] > -1e-6 * run.equity[t], "long-only targets never borrow");
+        }
+    }
+
+    #[test]
+    fn without_trades_equity_never_moves(prices in paths(2, 50)) {
+        let u = universe(&prices);
+        let run = run(&u, &vec![None; u.len()], &options(10.0, false));
+        prop_assert!(run.fills.is_empty());
+        prop_assert!(run.equity.iter().all(|e| *e == 100_000.0));
+    }
+
+    #[test]
+    fn scaling_every_price_leaves_returns_unchanged(
+        (prices, targets, scale) in (1usize..4, 20usize..60).prop_flat_map(|(k, n)| {
+            (paths(k, n), targets(k, n), 0.01f64..100.0)
+        })
+    ) {
+        let scaled: Vec<Vec<(f64, f64)>> = prices
+            .iter()
+            .map(|p| p.iter().map(|(o, c)| (o * scale, c * scale)).collect())
+            .collect();
+        let a = run(&universe(&prices), &targets, &options(5.0, false));
+        let b = run(&universe(&scaled), &targets, &options(5.0, false));
+        for (x, y) in a.equity.iter().zip(&b.equity) {
+            prop_assert!((x - y).abs() < 1e-9 * x.abs(), "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn buy_and_hold_follows_the_price_ratio_exactly(prices in paths(1, 40)) {
+        let u = universe(&prices);
+        let mut targets = vec![None; u.len()];
+        targets[0] = Some(vec![1.0]);
+        let run = run(&u, &targets, &options(0.0, false));
+        let units = 100_000.0 / u.series[0].open[1];
+        for t in 1..u.len() {
+            let expected = units * u.series[0].close[t];
+            prop_assert!((run.equity[t] - expected).abs() < 1e-9 * expected);
+        }
+    }
+
+    #[test]
+    fn costs_only_take_money_away(
+        (prices, targets, bps) in (1usize..4, 20usize..60).prop_flat_map(|(k, n)| {
+            (paths(k, n), targets(k, n), 0.5f64..50.0)
+        })
+    ) {
+        let u = universe(&prices);
+        let free = run(&u, &targets, &options(0.0, false));
+        let costly = run(&u, &targets, &options(bps, false));
+        let paid: f64 = costly.fills.iter().map(|f| f.cost).sum();
+        prop_assert!(paid >= 0.0);
+        prop_assert!(costly.equity[u.len() - 1] <= free.equity[u.len() - 1] * (1.0 + 1e-12));
+    }
+}
