@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{FileReport, LoadOptions, Manifest, PriceMode, Universe, load_bars};
+use super::load::load_scaled;
+use super::manifest::{MANIFEST_FILE, PriceUnit, Units};
+use super::{Bars, FileReport, LoadOptions, Manifest, PriceMode, Universe};
 use crate::{Error, Result};
 
 /// The files of a dataset, one per symbol (file stem = symbol), plus its manifest if any.
@@ -14,24 +16,29 @@ pub struct Dataset {
     /// The manifest of the (single) dataset directory, if it has one.
     pub manifest: Option<Manifest>,
     files: BTreeMap<String, PathBuf>,
+    /// The manifest's `[units]`, by the symbol of the file (its stem).
+    units: Units,
 }
 
 impl Dataset {
-    /// Opens the given directories and files. A directory contributes every `*.csv` in it; a
-    /// file contributes itself.
+    /// Opens the given directories and files. A directory contributes every entry named
+    /// `*.csv` in it (one that is not a readable file, such as a directory or a dangling link,
+    /// is refused when loaded rather than silently skipped); a file contributes itself.
     ///
     /// # Errors
-    /// A path does not exist, a directory holds no CSV, or two files claim the same symbol.
+    /// A path does not exist, a directory holds no CSV, two files claim the same symbol, or
+    /// the manifest is invalid or gives a unit to a symbol without a file.
     pub fn open(paths: &[PathBuf]) -> Result<Dataset> {
         let mut files = BTreeMap::new();
         let mut manifest = None;
+        let mut declared = None;
         for root in paths {
             if root.is_dir() {
                 let entries = std::fs::read_dir(root).map_err(|e| Error::io(root, e))?;
                 let mut found = 0;
                 for entry in entries {
                     let path = entry.map_err(|e| Error::io(root, e))?.path();
-                    if path.is_file() && has_csv_extension(&path) {
+                    if has_csv_extension(&path) {
                         insert(&mut files, path)?;
                         found += 1;
                     }
@@ -42,8 +49,11 @@ impl Dataset {
                         "directory holds no .csv file: point --data at a folder of one CSV per symbol",
                     ));
                 }
-                if paths.len() == 1 {
-                    manifest = Manifest::read(root)?;
+                if paths.len() == 1
+                    && let Some((read, units)) = Manifest::read_with_units(root)?
+                {
+                    manifest = Some(read);
+                    declared = Some((root.join(MANIFEST_FILE), units));
                 }
             } else if root.is_file() {
                 insert(&mut files, root.clone())?;
@@ -54,10 +64,27 @@ impl Dataset {
                 ));
             }
         }
+        let mut units = Units::new();
+        if let Some((manifest_path, declared)) = declared {
+            for (symbol, unit) in declared {
+                let Some(file_symbol) = find(&files, &symbol).map(|(s, _)| s.clone()) else {
+                    return Err(Error::data_file(
+                        manifest_path,
+                        format!(
+                            "[units] gives {symbol} prices in {}, but no file holds {symbol}: \
+                             correct the symbol or remove the line",
+                            unit.name()
+                        ),
+                    ));
+                };
+                units.insert(file_symbol, unit);
+            }
+        }
         Ok(Dataset {
             roots: paths.to_vec(),
             manifest,
             files,
+            units,
         })
     }
 
@@ -80,16 +107,9 @@ impl Dataset {
     /// # Errors
     /// No file holds the symbol; the message lists the ones that exist.
     pub fn path(&self, symbol: &str) -> Result<&Path> {
-        if let Some(path) = self.files.get(symbol) {
-            return Ok(path);
-        }
-        let mut matches = self
-            .files
-            .iter()
-            .filter(|(s, _)| s.eq_ignore_ascii_case(symbol));
-        match (matches.next(), matches.next()) {
-            (Some((_, path)), None) => Ok(path),
-            _ => Err(Error::Usage(format!(
+        match find(&self.files, symbol) {
+            Some((_, path)) => Ok(path),
+            None => Err(Error::Usage(format!(
                 "symbol {symbol} is not in the dataset {}; it has: {}",
                 self.describe_roots(),
                 self.symbols().join(", ")
@@ -119,11 +139,34 @@ impl Dataset {
         let mut bars = Vec::with_capacity(symbols.len());
         let mut files = Vec::with_capacity(symbols.len());
         for symbol in symbols {
-            let (b, report) = load_bars(self.path(symbol)?, symbol, options)?;
+            let (b, report) = self.load(symbol, options)?;
             bars.push(b);
             files.push(report);
         }
         Ok((Universe::align(&bars, prices)?, files))
+    }
+
+    /// Loads one symbol's file, in the currency's unit: prices the manifest's `[units]` gives
+    /// in pence or cents are divided by 100 (volumes are not).
+    ///
+    /// # Errors
+    /// The symbol is missing or its file is refused.
+    pub fn load(&self, symbol: &str, options: &LoadOptions) -> Result<(Bars, FileReport)> {
+        let path = self.path(symbol)?;
+        let divisor = self
+            .units
+            .get(&symbol_of(path))
+            .map_or(1.0, |u| u.divisor());
+        load_scaled(path, symbol, options, divisor)
+    }
+
+    /// The unit the manifest gives `symbol`'s prices in, when it is not the currency's
+    /// (`"pence"`, `"cents"`): [`Dataset::load`] has divided them by 100, and a report can
+    /// say so.
+    #[must_use]
+    pub fn price_unit(&self, symbol: &str) -> Option<&'static str> {
+        let (file_symbol, _) = find(&self.files, symbol)?;
+        self.units.get(file_symbol).map(|u| PriceUnit::name(*u))
     }
 
     /// True when the manifest says the data was generated.
@@ -153,6 +196,21 @@ fn symbol_of(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// The file of `symbol`: an exact match, else the only case-insensitive one.
+fn find<'a>(
+    files: &'a BTreeMap<String, PathBuf>,
+    symbol: &str,
+) -> Option<(&'a String, &'a PathBuf)> {
+    if let Some(found) = files.get_key_value(symbol) {
+        return Some(found);
+    }
+    let mut matches = files.iter().filter(|(s, _)| s.eq_ignore_ascii_case(symbol));
+    match (matches.next(), matches.next()) {
+        (Some(found), None) => Some(found),
+        _ => None,
+    }
 }
 
 fn insert(files: &mut BTreeMap<String, PathBuf>, path: PathBuf) -> Result<()> {

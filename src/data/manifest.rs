@@ -1,7 +1,24 @@
 //! `dataset.toml`: what a dataset directory says about itself. The sample dataset carries one
 //! so that every report can say the data is synthetic; a folder of user CSVs needs none.
+//!
+//! ```toml
+//! name = "lse"
+//! synthetic = false
+//! description = "London listings, prices in pence as the vendor writes them."
+//! symbols = ["RIO", "SHEL"]
+//!
+//! [units]          # optional: the unit of a symbol's prices, when it is not the currency unit
+//! RIO = "pence"    # or "GBp" / "GBX": open, high, low, close and Adj Close are divided by 100
+//! ```
+//!
+//! The units are `"pence"` (aliases `"GBp"`, `"GBX"`) and `"cents"` (alias `"ZAc"`), each a
+//! hundredth of the currency.
+//!
+//! A symbol in `[units]` must have a file in the directory (a misspelt symbol would silently
+//! leave its prices 100 times too large); volumes are never scaled.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::{Error, Result};
@@ -35,14 +52,30 @@ impl Manifest {
     /// # Errors
     /// The file exists but cannot be read or is not a valid manifest.
     pub fn read(dir: &Path) -> Result<Option<Manifest>> {
+        Ok(Self::read_with_units(dir)?.map(|(manifest, _)| manifest))
+    }
+
+    /// Reads `dir/dataset.toml` if it exists, with its `[units]` table (symbol → unit).
+    ///
+    /// # Errors
+    /// As [`Manifest::read`]; an unknown unit is an invalid manifest.
+    pub(crate) fn read_with_units(dir: &Path) -> Result<Option<(Manifest, Units)>> {
         let path = dir.join(MANIFEST_FILE);
         if !path.is_file() {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        toml::from_str(&text)
-            .map(Some)
-            .map_err(|e| Error::data_file(&path, format!("invalid manifest: {}", e.message())))
+        let file: ManifestFile = toml::from_str(&text)
+            .map_err(|e| Error::data_file(&path, format!("invalid manifest: {}", e.message())))?;
+        let manifest = Manifest {
+            name: file.name,
+            synthetic: file.synthetic,
+            description: file.description,
+            generator: file.generator,
+            seed: file.seed,
+            symbols: file.symbols,
+        };
+        Ok(Some((manifest, file.units)))
     }
 
     /// Writes the manifest as `dir/dataset.toml`.
@@ -54,4 +87,52 @@ impl Manifest {
         let text = toml::to_string(self).map_err(|e| Error::data_file(&path, e.to_string()))?;
         crate::report::write_atomic(&path, text.as_bytes())
     }
+}
+
+/// The `[units]` table of a manifest: symbol → the unit its prices are written in.
+pub(crate) type Units = BTreeMap<String, PriceUnit>;
+
+/// The unit a symbol's prices are written in, when it is not the currency's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub(crate) enum PriceUnit {
+    /// Pence (`"pence"`, `"GBp"`, `"GBX"`): London listings as most vendors quote them.
+    #[serde(rename = "pence", alias = "GBp", alias = "GBX")]
+    Pence,
+    /// Cents (`"cents"`, `"ZAc"`): Johannesburg listings as most vendors quote them.
+    #[serde(rename = "cents", alias = "ZAc")]
+    Cents,
+}
+
+impl PriceUnit {
+    /// What the prices are divided by to be in the currency's unit.
+    pub(crate) fn divisor(self) -> f64 {
+        match self {
+            PriceUnit::Pence | PriceUnit::Cents => 100.0,
+        }
+    }
+
+    /// The unit's name in messages and reports.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            PriceUnit::Pence => "pence",
+            PriceUnit::Cents => "cents",
+        }
+    }
+}
+
+/// `dataset.toml` as written: the manifest and its optional `[units]` (kept out of
+/// [`Manifest`] itself, whose fields the generator writes).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    name: String,
+    synthetic: bool,
+    description: String,
+    #[serde(default)]
+    generator: Option<String>,
+    #[serde(default)]
+    seed: Option<u64>,
+    symbols: Vec<String>,
+    #[serde(default)]
+    units: Units,
 }
