@@ -1,0 +1,302 @@
+//! Reading one symbol's CSV into validated [`Bars`].
+//!
+//! The loader reads the file's bytes itself: it checks the encoding, splits lines and cells
+//! (quote-aware, one record per line), finds the columns by name, parses each cell and, on
+//! failure, names the file, the line, the column and the cell, and says what to do, on one line.
+//! Defects that would make a result wrong stop the load; the others are recorded in a
+//! [`FileReport`] (policies in `defects.rs`). Every message quotes at most 40 characters of a
+//! cell, so a hostile multi-megabyte cell cannot flood the terminal, and every step is linear
+//! in the file's size, with memory bounded by it (files over 256 MiB are refused unread).
+//!
+//! # What loads, and what is refused
+//!
+//! | input | what happens |
+//! |---|---|
+//! | UTF-8 byte-order mark; CRLF (or CR) line ends | loads as is |
+//! | quoted cells (`"10.5"`, `"Jan 02, 2025"`), `""` inside quotes | loads; a quote must close on its line |
+//! | blank lines, lines of empty cells (`,,,,`) anywhere | skipped (line numbers stay those of the file) |
+//! | columns with other or empty names (`Dividends`, `Change %`, `<SPREAD>`, ``) | ignored |
+//! | rows out of date order; identical repeated rows | sorted / dropped, counted (defects) |
+//! | a header with tabs and no commas; with semicolons and no commas | tab- / semicolon-separated |
+//! | `1234,5` in a semicolon-separated file | decimal comma: 1234.5 (`1.234,5` too) |
+//! | `1.234` in a semicolon-separated file | **error**: 1234 or 1.234 is ambiguous there (`1.234.567` is not) |
+//! | `"1,234.50"` in a comma- or tab-separated file | thousands separators dropped: 1234.5 |
+//! | any other comma in a number (`"1,5"`); an unquoted one (a row with too many cells) | **error** |
+//! | volume `1.23M`, `456K`, `1.2B` | thousands, millions, billions |
+//! | volume `-` or empty in a `Vol.` column (Investing.com's "no data") | 0; elsewhere **error** |
+//! | `<VOL>` and `<TICKVOL>` (MetaTrader) | `<VOL>` if present, else `<TICKVOL>` |
+//! | a `Time`/`<TIME>` column | must be midnight (`00:00:00`, `000000`): else **error**, intraday data |
+//! | yfinance's three-line header (`Price`/`Ticker`/`Date` lines) | loads for one ticker |
+//! | empty cell, `abc`, `NaN`, `inf`, zero or negative price, negative volume | **error** |
+//! | a row with fewer cells than the columns used (a cut-short download) or extra non-empty ones | **error** |
+//! | the same date twice with different prices | **error** |
+//! | empty file, header only, no date or close column, two columns for one field | **error** |
+//! | a data line where the header should be | **error**: add a header line |
+//! | non-UTF-8 byte, NUL byte, UTF-16, ZIP (`.xlsx`), gzip, HTML or JSON content | **error**: what it is, save as CSV UTF-8 |
+//! | a path that is a directory, a pipe or a device, or that cannot be read | **error** naming the path and the OS reason |
+//!
+//! Dates without `--date-format` are read in the formats that cannot be misread: ISO dates and
+//! date-times (`2024-01-02`, `2024-01-02 00:00:00-05:00`: the calendar date as written),
+//! `MetaTrader`'s `2024.01.02`, Stooq's `20240102`, and month names (`Jan 02, 2025`,
+//! `January 2, 2025`, `02 Jan 2025`, `2-Jan-2025`), always with a four-digit year. The first
+//! data row fixes the format of the file; a row written another way is an error naming its line.
+//! `01/02/2024` could be day-first or month-first and asks for `--date-format`. A date outside
+//! the years 1800–2200 is refused (a two-digit year read as year 24, say).
+//!
+//! The CSV reading is the project's own, not polars': a user must be told the line of a
+//! broken row, and a general-purpose frame reader reports structural errors (a cut-short or
+//! overlong row, an unclosed quote) without one, renames a repeated column instead of refusing
+//! it, and numbers lines differently once a quoted cell spans two. Daily files are small, so a
+//! single linear pass is as fast (GLD's 5,473 rows in about 6 ms) and the crate builds in a
+//! fraction of the time.
+//!
+//! Column names are matched case-insensitively, ignoring `<>` around them, dots, `_` and `-`:
+//! date (`Date`, `Datetime`, `Timestamp`), `Open`, `High`, `Low`, close (`Close`, `Price`,
+//! `Last`), `Adj Close`, volume (`Volume`, `Vol.`, `Vol`, `<TICKVOL>`), `Time`.
+
+mod dates;
+mod header;
+mod numbers;
+mod rows;
+mod text;
+
+use std::path::Path;
+
+use self::dates::DateReader;
+use self::header::{Header, Role};
+use self::rows::RowReader;
+use self::text::{Lines, decode, read_file};
+use super::defects::DefectLog;
+use super::{Bars, DefectKind, FileReport};
+use crate::{Date, Error, Result};
+
+/// Longest cell read as a number or a date; longer ones are refused without being parsed.
+const MAX_CELL_CHARS: usize = 64;
+
+/// How to read the files of a run.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// A chrono format for dates that are not read without one (`%d/%m/%Y`, `%m/%d/%Y %H:%M`...).
+    pub date_format: Option<String>,
+    /// Keep bars on or after this date.
+    pub from: Option<Date>,
+    /// Keep bars on or before this date (the way to drop a partial last day).
+    pub to: Option<Date>,
+}
+
+/// One row that survived date parsing and the date cut, with the file line it came from.
+struct Row {
+    line: usize,
+    date: Date,
+    open: f64,
+    high: f64,
+    low: f64,
+    close: f64,
+    adj_close: f64,
+    volume: f64,
+}
+
+impl Row {
+    fn same_values(&self, other: &Row) -> bool {
+        let pairs = [
+            (self.open, other.open),
+            (self.high, other.high),
+            (self.low, other.low),
+            (self.close, other.close),
+            (self.adj_close, other.adj_close),
+            (self.volume, other.volume),
+        ];
+        pairs.iter().all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+/// Loads and validates the file of `symbol`.
+///
+/// # Errors
+/// The file cannot be read, is not a UTF-8 CSV, lacks a date or close column, or has a cell
+/// that cannot be a price or a date; the error names the file, the line and the problem.
+pub fn load_bars(path: &Path, symbol: &str, options: &LoadOptions) -> Result<(Bars, FileReport)> {
+    load_scaled(path, symbol, options, 1.0)
+}
+
+/// [`load_bars`] with every price (not the volume) divided by `divisor`: 100 for a file
+/// written in pence (the dataset manifest's `[units]`).
+pub(super) fn load_scaled(
+    path: &Path,
+    symbol: &str,
+    options: &LoadOptions,
+    divisor: f64,
+) -> Result<(Bars, FileReport)> {
+    let bytes = read_file(path)?;
+    let fingerprint = crate::hash::fnv1a_hex(&bytes);
+    let text = decode(path, &bytes)?;
+    if text.trim().is_empty() {
+        return Err(Error::data_file(
+            path,
+            "empty file: expected a header line and one row per day",
+        ));
+    }
+    let mut lines = Lines::new(text);
+    let header = Header::read(path, &mut lines, options)?;
+    let mut reader = RowReader {
+        path,
+        header: &header,
+        options,
+        divisor,
+        dates: DateReader::new(options.date_format.as_deref()),
+    };
+    let (mut rows, data_rows) = reader.read_all(lines)?;
+    if data_rows == 0 {
+        return Err(Error::data_file(
+            path,
+            "header only: the file has no data rows",
+        ));
+    }
+    let mut log = DefectLog::default();
+    sort_and_dedup(path, &mut rows, &mut log)?;
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Err(Error::data_file(
+            path,
+            format!(
+                "no rows between {} and {}",
+                options.from.map_or("the start".into(), |d| d.to_string()),
+                options.to.map_or("the end".into(), |d| d.to_string())
+            ),
+        ));
+    };
+    let has_volume = header.slot(Role::Volume).is_some();
+    let has_adj_close = header.slot(Role::AdjClose).is_some();
+    let close_only = header.close_only();
+    inspect(&rows, has_volume, close_only, &mut log);
+
+    let report = FileReport {
+        path: path.to_path_buf(),
+        symbol: symbol.to_string(),
+        rows: rows.len(),
+        first_date: first.date,
+        last_date: last.date,
+        close_only,
+        has_adj_close,
+        defects: log.into_sorted(),
+        fingerprint,
+    };
+    let pick = |f: fn(&Row) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
+    let bars = Bars {
+        symbol: symbol.to_string(),
+        dates: rows.iter().map(|r| r.date).collect(),
+        open: pick(|r| r.open),
+        high: pick(|r| r.high),
+        low: pick(|r| r.low),
+        close: pick(|r| r.close),
+        adj_close: has_adj_close.then(|| pick(|r| r.adj_close)),
+        volume: has_volume.then(|| pick(|r| r.volume)),
+        close_only,
+    };
+    Ok((bars, report))
+}
+
+/// Puts rows in date order (recording that they were not) and drops identical repeats of a
+/// date; a date repeated with different values is an error, since either row could be wrong.
+fn sort_and_dedup(path: &Path, rows: &mut Vec<Row>, log: &mut DefectLog) -> Result<()> {
+    for pair in rows.windows(2) {
+        if pair[1].date < pair[0].date {
+            log.note(DefectKind::UnsortedRows, pair[1].line, || {
+                format!("{} after {}", pair[1].date, pair[0].date)
+            });
+        }
+    }
+    rows.sort_by_key(|r| r.date);
+    let mut kept: Vec<Row> = Vec::with_capacity(rows.len());
+    for row in rows.drain(..) {
+        if let Some(previous) = kept.last().filter(|p| p.date == row.date) {
+            if !previous.same_values(&row) {
+                let (first, second) = if previous.line < row.line {
+                    (previous.line, row.line)
+                } else {
+                    (row.line, previous.line)
+                };
+                return Err(Error::data_line(
+                    path,
+                    second,
+                    format!(
+                        "date {} also on line {first} with different prices: keep one row per date",
+                        row.date
+                    ),
+                ));
+            }
+            log.note(DefectKind::DuplicateRows, row.line, || {
+                format!("{} repeated", row.date)
+            });
+            continue;
+        }
+        kept.push(row);
+    }
+    *rows = kept;
+    Ok(())
+}
+
+/// Records the defects that are kept: range violations, flat zero-volume bars, gaps, jumps and
+/// a likely partial last bar.
+fn inspect(rows: &[Row], has_volume: bool, close_only: bool, log: &mut DefectLog) {
+    const TOLERANCE: f64 = 1e-9;
+    for row in rows {
+        if close_only {
+            break;
+        }
+        let slack = TOLERANCE * row.high;
+        let outside = |p: f64| p > row.high + slack || p < row.low - slack;
+        if row.high < row.low - slack || outside(row.open) || outside(row.close) {
+            log.note(DefectKind::OhlcOutsideRange, row.line, || {
+                format!(
+                    "{}: open {} high {} low {} close {}",
+                    row.date, row.open, row.high, row.low, row.close
+                )
+            });
+        }
+        let flat = row.open == row.high && row.high == row.low && row.low == row.close;
+        if has_volume && flat && row.volume == 0.0 {
+            log.note(DefectKind::FlatZeroVolume, row.line, || {
+                format!("{}: O = H = L = C = {} with volume 0", row.date, row.close)
+            });
+        }
+    }
+    for pair in rows.windows(2) {
+        let days = (pair[1].date - pair[0].date).num_days();
+        if days > 4 {
+            log.note(DefectKind::Gap, pair[1].line, || {
+                format!("{days} days from {} to {}", pair[0].date, pair[1].date)
+            });
+        }
+        let change = pair[1].close / pair[0].close - 1.0;
+        if change.abs() > 0.5 {
+            log.note(DefectKind::Jump, pair[1].line, || {
+                format!(
+                    "{}: close {} after {} ({:+.0}%)",
+                    pair[1].date,
+                    pair[1].close,
+                    pair[0].close,
+                    change * 100.0
+                )
+            });
+        }
+    }
+    if has_volume && rows.len() > 20 {
+        let last = &rows[rows.len() - 1];
+        let mut recent: Vec<f64> = rows[rows.len() - 21..rows.len() - 1]
+            .iter()
+            .map(|r| r.volume)
+            .collect();
+        recent.sort_by(f64::total_cmp);
+        let median = f64::midpoint(recent[9], recent[10]);
+        if median > 0.0 && last.volume < 0.5 * median {
+            log.note(DefectKind::PartialLastBar, last.line, || {
+                format!(
+                    "{}: volume {} is {:.0}% of the 20-day median",
+                    last.date,
+                    last.volume,
+                    100.0 * last.volume / median
+                )
+            });
+        }
+    }
+}

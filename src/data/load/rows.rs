@@ -1,0 +1,250 @@
+//! The data rows: splitting each into the cells of the columns read and parsing them into a
+//! [`Row`], with the messages for rows cut short or too long.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use super::dates::DateReader;
+use super::header::{Column, Header, Role};
+use super::numbers::{number_error, parse_number, parse_scaled};
+use super::text::{Cells, Lines, Separator, excerpt, quote_error};
+use super::{LoadOptions, Row};
+use crate::{Error, Result};
+
+/// The cells of one row that the loader reads, and what the row looks like.
+struct RowCells<'a> {
+    /// One entry per [`Header::columns`], `None` where the row is too short.
+    cells: Vec<Option<Cow<'a, str>>>,
+    /// Cells in the row.
+    count: usize,
+    /// The first non-empty cell past the header's width.
+    extra: Option<(usize, Cow<'a, str>)>,
+    /// Every cell is empty (a blank line, or `,,,,`).
+    blank: bool,
+}
+
+/// Reads the data rows of a file.
+pub(super) struct RowReader<'h, 'a> {
+    pub(super) path: &'h Path,
+    pub(super) header: &'h Header<'a>,
+    pub(super) options: &'h LoadOptions,
+    pub(super) divisor: f64,
+    pub(super) dates: DateReader<'h>,
+}
+
+impl<'a> RowReader<'_, 'a> {
+    /// Parses every row whose date falls inside the cut; prices are parsed only there, so a
+    /// bad stretch of history can be excluded with `--from`/`--to` (rows outside the cut need
+    /// a readable date and well-formed quotes). Also returns the number of non-blank rows.
+    pub(super) fn read_all(&mut self, lines: Lines<'a>) -> Result<(Vec<Row>, usize)> {
+        let mut rows = Vec::new();
+        let mut data_rows = 0;
+        let mut row = RowCells {
+            cells: Vec::with_capacity(self.header.columns.len()),
+            count: 0,
+            extra: None,
+            blank: true,
+        };
+        for (line, text) in lines {
+            self.split(line, text, &mut row)?;
+            if row.blank {
+                continue;
+            }
+            data_rows += 1;
+            if let Some(parsed) = self.parse(line, &row)? {
+                rows.push(parsed);
+            }
+        }
+        Ok((rows, data_rows))
+    }
+
+    fn split(&self, line: usize, text: &'a str, row: &mut RowCells<'a>) -> Result<()> {
+        let columns = &self.header.columns;
+        row.cells.clear();
+        row.cells.resize(columns.len(), None);
+        row.count = 0;
+        row.extra = None;
+        row.blank = true;
+        for (index, cell) in Cells::new(text, self.header.separator) {
+            let cell = cell.map_err(|e| quote_error(self.path, line, index, e))?;
+            row.count = index + 1;
+            if cell.is_empty() {
+                continue;
+            }
+            row.blank = false;
+            if index >= self.header.width {
+                if row.extra.is_none() {
+                    row.extra = Some((index, cell));
+                }
+            } else if let Some(slot) = columns.iter().position(|c| c.index == index) {
+                row.cells[slot] = Some(cell);
+            }
+        }
+        // Cells present but empty are `Some("")`, so that "empty" and "missing" differ.
+        for (slot, column) in columns.iter().enumerate() {
+            if column.index < row.count && row.cells[slot].is_none() {
+                row.cells[slot] = Some(Cow::Borrowed(""));
+            }
+        }
+        Ok(())
+    }
+
+    fn parse(&mut self, line: usize, row: &RowCells<'a>) -> Result<Option<Row>> {
+        let header = self.header;
+        let cell = |role: Role| header.slot(role).and_then(|s| row.cells[s].as_deref());
+        let date_column = header.slot(Role::Date).map(|s| &header.columns[s]);
+        let Some(date_column) = date_column else {
+            return Err(Error::data_file(self.path, "no date column"));
+        };
+        let date = match cell(Role::Date) {
+            Some(text) => self.dates.read(self.path, line, date_column, text)?,
+            None => return Err(self.cut_short(line, row, date_column)),
+        };
+        if self.options.from.is_some_and(|from| date < from)
+            || self.options.to.is_some_and(|to| date > to)
+        {
+            return Ok(None);
+        }
+        if let Some((index, extra)) = &row.extra {
+            return Err(self.too_many(line, row.count, *index, extra));
+        }
+        if row.count < header.needed
+            && let Some(missing) = header.columns.iter().find(|c| c.index >= row.count)
+        {
+            return Err(self.cut_short(line, row, missing));
+        }
+        if let Some(slot) = header.slot(Role::Time) {
+            let column = &header.columns[slot];
+            let time = cell(Role::Time).unwrap_or_default();
+            if !time.chars().all(|c| c == '0' || c == ':') {
+                return Err(Error::data_line(
+                    self.path,
+                    line,
+                    format!(
+                        "{} {} is not midnight ({}): these are intraday bars; export daily (D1) bars",
+                        column.shown(),
+                        excerpt(time),
+                        column.at()
+                    ),
+                ));
+            }
+        }
+        let price = |role: Role| -> Result<f64> {
+            let slot = header.slot(role).unwrap_or_default();
+            self.price(line, &header.columns[slot], cell(role).unwrap_or_default())
+        };
+        let close = price(Role::Close)?;
+        let (open, high, low) = if header.close_only() {
+            (close, close, close)
+        } else {
+            (price(Role::Open)?, price(Role::High)?, price(Role::Low)?)
+        };
+        let adj_close = if header.slot(Role::AdjClose).is_some() {
+            price(Role::AdjClose)?
+        } else {
+            close
+        };
+        let volume = match header.slot(Role::Volume) {
+            Some(slot) => self.volume(
+                line,
+                &header.columns[slot],
+                cell(Role::Volume).unwrap_or_default(),
+            )?,
+            None => 0.0,
+        };
+        Ok(Some(Row {
+            line,
+            date,
+            open,
+            high,
+            low,
+            close,
+            adj_close,
+            volume,
+        }))
+    }
+
+    fn too_many(&self, line: usize, count: usize, index: usize, extra: &str) -> Error {
+        let separator = self.header.separator;
+        let hint = match separator {
+            Separator::Comma => {
+                "an unquoted comma inside a number? Quote the cell (\"1,234.50\") or drop the comma"
+            }
+            Separator::Tab | Separator::Semicolon => {
+                "a stray separator? Remove it, or name the extra column in the header"
+            }
+        };
+        Error::data_line(
+            self.path,
+            line,
+            format!(
+                "{count} cells where the header has {} ({} in column {}): {hint}",
+                self.header.width,
+                excerpt(extra),
+                index + 1
+            ),
+        )
+    }
+
+    fn cut_short(&self, line: usize, row: &RowCells<'_>, missing: &Column<'_>) -> Error {
+        Error::data_line(
+            self.path,
+            line,
+            format!(
+                "{} cells where the header has {}, so no {} ({}): the row is cut short \
+                 (an interrupted download?); complete it or delete it",
+                row.count,
+                self.header.width,
+                missing.shown(),
+                missing.at()
+            ),
+        )
+    }
+
+    /// A positive, finite price, divided by the unit's divisor.
+    fn price(&self, line: usize, column: &Column<'_>, text: &str) -> Result<f64> {
+        let value = parse_number(text, self.header.separator)
+            .map_err(|e| number_error(self.path, line, column, text, e))?;
+        let scaled = value / self.divisor;
+        if value <= 0.0 || scaled <= 0.0 {
+            return Err(Error::data_line(
+                self.path,
+                line,
+                format!(
+                    "{} {value} is not a positive price ({}): correct the cell, delete the row, or cut it off with --from/--to",
+                    column.shown(),
+                    column.at()
+                ),
+            ));
+        }
+        Ok(scaled)
+    }
+
+    /// A volume: a non-negative finite number, `K`/`M`/`B` read as thousands, millions and
+    /// billions; in a `Vol.` column (Investing.com) `-` and empty mean no data, read as 0.
+    fn volume(&self, line: usize, column: &Column<'_>, text: &str) -> Result<f64> {
+        if column.name.trim().eq_ignore_ascii_case("vol.") && (text.is_empty() || text == "-") {
+            return Ok(0.0);
+        }
+        let (number, exponent) = match text.as_bytes().last() {
+            Some(b'K') => (&text[..text.len() - 1], 3),
+            Some(b'M') => (&text[..text.len() - 1], 6),
+            Some(b'B') => (&text[..text.len() - 1], 9),
+            _ => (text, 0),
+        };
+        let value = parse_scaled(number, self.header.separator, exponent)
+            .map_err(|e| number_error(self.path, line, column, text, e))?;
+        if value < 0.0 {
+            return Err(Error::data_line(
+                self.path,
+                line,
+                format!(
+                    "{} {value} is negative ({}): correct the cell or delete the row",
+                    column.shown(),
+                    column.at()
+                ),
+            ));
+        }
+        Ok(value)
+    }
+}
