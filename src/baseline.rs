@@ -12,8 +12,6 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::compare::{Comparison, Set, Tolerances, compare};
-use crate::data::{LoadOptions, PriceMode};
-use crate::engine::EngineOptions;
 use crate::run::{RunRequest, every_strategy, execute_many};
 use crate::{Date, Error, Result};
 
@@ -73,28 +71,13 @@ struct Plan {
     run: Vec<PlanEntry>,
 }
 
-fn request(strategy: &str, data: PathBuf) -> RunRequest {
-    RunRequest {
-        strategy: strategy.to_string(),
-        params: vec![],
-        data: vec![data],
-        symbols: vec![],
-        benchmark: None,
-        load: LoadOptions::default(),
-        prices: PriceMode::Adjusted,
-        engine: EngineOptions::default(),
-        risk_free: 0.0,
-        windows: vec![],
-    }
-}
-
 /// The runs of a set, with the `--param` overrides of `extra` given to the strategies that
 /// declare them, each with the dataset label its summary records.
 ///
 /// # Errors
 /// The plan cannot be read, or an override names no strategy's parameter.
 fn plan(which: Which, at: &Locations, extra: &[String]) -> Result<Vec<(RunRequest, String)>> {
-    let mut template = request("", at.sample.clone());
+    let mut template = RunRequest::new("", at.sample.clone());
     template.params = extra.to_vec();
     let every = every_strategy(&template)?;
     match which {
@@ -116,7 +99,8 @@ fn plan(which: Which, at: &Locations, extra: &[String]) -> Result<Vec<(RunReques
                                 format!("unknown strategy {:?}", entry.strategy),
                             )
                         })?;
-                    let mut run = request(&entry.strategy, at.market_data.join(&entry.data));
+                    let mut run =
+                        RunRequest::new(&entry.strategy, at.market_data.join(&entry.data));
                     run.params = entry.params;
                     run.params.extend(shared.params.iter().cloned());
                     run.symbols = entry.symbols;

@@ -43,6 +43,26 @@ pub struct RunRequest {
     pub windows: Vec<Window>,
 }
 
+impl RunRequest {
+    /// `strategy` with its defaults on `data`: every symbol, the default benchmark, adjusted
+    /// prices, the default engine options, no risk-free rate, the built-in stress windows.
+    #[must_use]
+    pub fn new(strategy: &str, data: PathBuf) -> Self {
+        RunRequest {
+            strategy: strategy.to_string(),
+            params: vec![],
+            data: vec![data],
+            symbols: vec![],
+            benchmark: None,
+            load: LoadOptions::default(),
+            prices: PriceMode::Adjusted,
+            engine: EngineOptions::default(),
+            risk_free: 0.0,
+            windows: vec![],
+        }
+    }
+}
+
 /// Everything a run produced.
 #[derive(Debug, Clone)]
 pub struct RunReport {

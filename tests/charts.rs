@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use backtest::Date;
-use backtest::data::{LoadOptions, PriceMode};
-use backtest::engine::EngineOptions;
+use backtest::data::LoadOptions;
 use backtest::report::ChartOptions;
 use backtest::report::charts::{TEARSHEET_HEIGHTS, draw_run_charts};
 use backtest::run::{RunReport, RunRequest};
@@ -34,19 +33,12 @@ const BLANK: f64 = 10.0;
 
 fn request(data: PathBuf, strategy: &str, symbols: &[&str], to: Option<Date>) -> RunRequest {
     RunRequest {
-        strategy: strategy.into(),
-        params: vec![],
-        data: vec![data],
         symbols: symbols.iter().map(ToString::to_string).collect(),
-        benchmark: None,
         load: LoadOptions {
             to,
             ..LoadOptions::default()
         },
-        prices: PriceMode::Adjusted,
-        engine: EngineOptions::default(),
-        risk_free: 0.0,
-        windows: vec![],
+        ..RunRequest::new(strategy, data)
     }
 }
 

@@ -6,7 +6,6 @@ mod common;
 
 use std::path::Path;
 
-use backtest::data::PriceMode;
 use backtest::engine::{EngineOptions, FillMode};
 use backtest::run::{RunReport, RunRequest, execute};
 
@@ -19,20 +18,15 @@ fn gld_request(
     risk_free: f64,
 ) -> RunRequest {
     RunRequest {
-        strategy: strategy.into(),
-        params: vec![],
-        data: vec![dir.join("etf-ohlcv-raw")],
         symbols: vec!["GLD".into()],
         benchmark: Some("SPY".into()),
-        load: backtest::data::LoadOptions::default(),
-        prices: PriceMode::Adjusted,
         engine: EngineOptions {
             whole_units,
             fill,
             ..EngineOptions::default()
         },
         risk_free,
-        windows: vec![],
+        ..RunRequest::new(strategy, dir.join("etf-ohlcv-raw"))
     }
 }
 

@@ -7,25 +7,17 @@ mod common;
 use std::path::Path;
 
 use backtest::Date;
-use backtest::data::{LoadOptions, PriceMode};
-use backtest::engine::EngineOptions;
+use backtest::data::LoadOptions;
 use backtest::run::{RunReport, RunRequest, execute};
 
 fn run(dir: &Path, folder: &str, strategy: &str, params: &[&str], to: Option<Date>) -> RunReport {
     execute(&RunRequest {
-        strategy: strategy.into(),
         params: params.iter().map(ToString::to_string).collect(),
-        data: vec![dir.join(folder)],
-        symbols: vec![],
-        benchmark: None,
         load: LoadOptions {
             to,
             ..LoadOptions::default()
         },
-        prices: PriceMode::Adjusted,
-        engine: EngineOptions::default(),
-        risk_free: 0.0,
-        windows: vec![],
+        ..RunRequest::new(strategy, dir.join(folder))
     })
     .expect("runs on real data")
 }
