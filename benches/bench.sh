@@ -30,4 +30,16 @@ if [ -d "$gld" ]; then
 else
   echo "../shared/market-data is absent: real-GLD process timings skipped"
 fi
+
+# Scale: 500 symbols × 50 years of generated daily bars (350 MB of CSV), peak memory measured by
+# GNU time. Opt in with BENCH_SCALE=1 (about a minute, most of it writing the files).
+if [ "${BENCH_SCALE:-0}" = 1 ]; then
+  scale=$(mktemp -d)
+  "$bin" synth --universe 500 --years 50 --out "$scale" > /dev/null
+  for strategy in buy-and-hold sma-cross; do
+    /usr/bin/time -f "$strategy, 500 symbols x 50 years: %e s, peak memory %M KB" \
+      "$bin" --strategy "$strategy" --data "$scale" --no-charts --out "$out/scale" > /dev/null
+  done
+  rm -rf "$scale"
+fi
 rm -rf "$out"
