@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::DataArgs;
 use crate::Result;
-use crate::data::{Dataset, FileReport, load_bars};
+use crate::data::{Dataset, FileReport};
 
 #[derive(Debug, Args)]
 pub(super) struct CheckArgs {
@@ -31,8 +31,7 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode> {
     }
     let mut refused = 0;
     for symbol in dataset.symbols() {
-        let path = dataset.path(&symbol)?;
-        match load_bars(path, &symbol, &options) {
+        match dataset.load(&symbol, &options) {
             Ok((_, report)) => super::emit(&describe(&report))?,
             Err(e) => {
                 refused += 1;
