@@ -159,7 +159,9 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         wanted.len() - 1
     };
     for symbol in strategy.symbols() {
-        dataset.path(symbol).map_err(|e| e.for_strategy(spec.name))?;
+        dataset
+            .path(symbol)
+            .map_err(|e| e.for_strategy(spec.name))?;
     }
     let (universe, files) = dataset.universe(&wanted, &request.load, request.prices)?;
     let run = engine::simulate(spec.name, strategy.as_mut(), &universe, &request.engine)?;

@@ -1,6 +1,6 @@
 //! Writing a run's results: the terminal table, `summary.json`, `summary.md`, the CSVs and
-//! the charts. Every file is written to a temporary name and renamed, so a reader never sees
-//! half a file.
+//! the charts. A report directory is built under a temporary name and swapped in whole, and a
+//! lone file is written to a temporary name and renamed, so a reader never sees half a result.
 
 pub mod charts;
 pub mod comparison;
