@@ -24,6 +24,7 @@ pub mod rng;
 pub mod run;
 pub mod strategy;
 pub mod stress;
+pub mod sweep;
 pub mod synth;
 pub mod trades;
 

@@ -6,6 +6,7 @@ mod compare;
 mod data;
 mod list;
 mod run;
+mod sweep;
 mod synth;
 
 use std::path::PathBuf;
@@ -46,6 +47,9 @@ enum Command {
     /// Update or check the committed baselines.
     #[command(subcommand)]
     Baseline(baseline::BaselineCommand),
+    /// Run a strategy over every combination of parameter grids, ranked, with overfitting
+    /// statistics (probabilistic and deflated Sharpe ratios).
+    Sweep(sweep::SweepArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +103,7 @@ pub fn main() -> Result<ExitCode> {
         Some(Command::Synth(args)) => synth::synth(&args),
         Some(Command::Compare(args)) => compare::compare_sets(&args),
         Some(Command::Baseline(command)) => baseline::baseline(&command),
+        Some(Command::Sweep(args)) => sweep::sweep(&args),
     }
 }
 
