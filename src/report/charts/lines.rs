@@ -33,6 +33,24 @@ pub(super) fn date_axis(dates: &[Date], area: &Area, scale: Scale) -> Axis {
     Axis::dates(first, last, labels.clamp(4, 14))
 }
 
+/// A plot of values over `dates`: dates labelled along the bottom, a value axis over `range`
+/// (logarithmic if `log`) labelled by `label`.
+pub(super) fn dated_plot<'a, 'b>(
+    area: &'a Area<'b>,
+    scale: Scale,
+    dates: &[Date],
+    (range, log): ((f64, f64), bool),
+    label: impl Fn(f64, usize) -> String,
+) -> Drawn<Plot<'a, 'b>> {
+    let y = Axis::values(range, log, value_ticks(area, scale), label);
+    Plot::new(
+        area,
+        scale,
+        (date_axis(dates, area, scale), y),
+        XLabels::Shown,
+    )
+}
+
 /// Equity curves: the strategy (first line) and the benchmark (second), y axis in currency with
 /// thousands separators, logarithmic if `log` (values that are not positive are skipped there).
 pub(super) fn equity(
@@ -44,13 +62,7 @@ pub(super) fn equity(
 ) -> Drawn {
     let values = lines.iter().flat_map(|line| line.values.iter().copied());
     let range = extent(values, log).unwrap_or((1.0, 1.0));
-    let y = Axis::values(range, log, value_ticks(area, scale), thousands);
-    let mut plot = Plot::new(
-        area,
-        scale,
-        (date_axis(dates, area, scale), y),
-        XLabels::Shown,
-    )?;
+    let mut plot = dated_plot(area, scale, dates, (range, log), thousands)?;
     for (i, line) in lines.iter().enumerate() {
         plot.line(dates, line.values, colour(i), false)?;
         plot.entry(line.label, Swatch::Line(colour(i)));
@@ -66,18 +78,8 @@ pub(super) fn drawdown(area: &Area, scale: Scale, dates: &[Date], lines: &[Line]
     // wider if values lie outside, so that wrong input shows as wrong rather than off the chart.
     let values = lines.iter().flat_map(|line| line.values.iter().copied());
     let (lo, hi) = extent(values, false).unwrap_or((0.0, 0.0));
-    let y = Axis::values(
-        (lo.min(-0.01), hi.max(0.0)),
-        false,
-        value_ticks(area, scale),
-        percent,
-    );
-    let mut plot = Plot::new(
-        area,
-        scale,
-        (date_axis(dates, area, scale), y),
-        XLabels::Shown,
-    )?;
+    let range = (lo.min(-0.01), hi.max(0.0));
+    let mut plot = dated_plot(area, scale, dates, (range, false), percent)?;
     let periods = lines.first().map(|l| deepest(l.values)).unwrap_or_default();
     let span = plot.chart.y_range();
     let bands = periods.iter().map(|p| {

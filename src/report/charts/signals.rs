@@ -2,9 +2,9 @@
 
 use plotters::prelude::*;
 
-use super::axis::{Axis, day, extent, thousands};
-use super::canvas::{Area, Drawn, GAIN, LOSS, Plot, Scale, Swatch, XLabels, triangle, x_per_pixel};
-use super::lines::{date_axis, value_ticks};
+use super::axis::{day, extent, thousands};
+use super::canvas::{Area, Drawn, GAIN, LOSS, Scale, Swatch, triangle, x_per_pixel};
+use super::lines::dated_plot;
 use crate::Date;
 use crate::engine::{Fill, Side};
 
@@ -40,13 +40,7 @@ pub(super) fn signals(area: &Area<'_>, scale: Scale, chart: &Traded, log: bool) 
     } = chart;
     let prices = close.iter().copied().chain(fills.iter().map(|f| f.price));
     let range = extent(prices, log).unwrap_or((1.0, 1.0));
-    let y = Axis::values(range, log, value_ticks(area, scale), thousands);
-    let mut plot = Plot::new(
-        area,
-        scale,
-        (date_axis(dates, area, scale), y),
-        XLabels::Shown,
-    )?;
+    let mut plot = dated_plot(area, scale, dates, (range, log), thousands)?;
     if let Some(signals) = signals {
         let half = (x_per_pixel(&plot.chart) * f64::from(scale.px(2))).max(0.5);
         let span = plot.chart.y_range();
