@@ -215,7 +215,7 @@ impl Strategy for DefensiveMiners {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategies::testing::{build, changes, run, start, universe};
+    use crate::strategies::testing::{build, run, start, universe};
 
     const ON: [f64; 2] = [1.0, 0.0];
     const OFF: [f64; 2] = [0.0, 1.0];
@@ -223,7 +223,7 @@ mod tests {
     fn decisions(pairs: &[&str], market: Vec<f64>) -> Vec<(usize, Vec<f64>)> {
         let n = market.len();
         let u = universe(&[("SPY", market), ("GDX", vec![30.0; n])]);
-        changes(&run(&SPEC, pairs, &u).1)
+        run(&SPEC, pairs, &u).1.decisions
     }
 
     #[test]

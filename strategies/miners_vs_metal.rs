@@ -110,7 +110,7 @@ impl Strategy for MinersVsMetal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategies::testing::{build, changes, run, universe};
+    use crate::strategies::testing::{build, run, universe};
 
     const NEUTRAL: [f64; 2] = [0.5, 0.5];
     const MINERS: [f64; 2] = [1.0, 0.0];
@@ -134,7 +134,7 @@ mod tests {
     }
 
     fn decisions(spikes: &[(usize, f64)]) -> Vec<(usize, Vec<f64>)> {
-        changes(&run(&SPEC, &["lookback=20", "band=1"], &pair(50, spikes)).1)
+        run(&SPEC, &["lookback=20", "band=1"], &pair(50, spikes)).1.decisions
     }
 
     #[test]

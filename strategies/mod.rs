@@ -100,13 +100,4 @@ pub(crate) mod testing {
         .expect("runs");
         (strategy, run)
     }
-
-    /// The bars with a decision and what it was.
-    pub fn changes(run: &Run) -> Vec<(usize, Vec<f64>)> {
-        run.decisions
-            .iter()
-            .enumerate()
-            .filter_map(|(t, d)| Some((t, d.clone()?)))
-            .collect()
-    }
 }

@@ -186,7 +186,7 @@ impl Strategy for ParabolicReversion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategies::testing::{build, changes, run, universe};
+    use crate::strategies::testing::{build, run, universe};
 
     /// Small windows so the series stay short: N = 10 (halves of 5), 40 returns of history.
     const SMALL: [&str; 3] = ["window=10", "history=40", "k=2"];
@@ -248,7 +248,7 @@ mod tests {
         let (strategy, run) = run(&SPEC, &SMALL, &slv(close));
         // Its 10-day return is extreme at bar 68, but the later half of the window was slower.
         assert_eq!(onsets(strategy.as_ref()), Vec::<usize>::new());
-        assert_eq!(changes(&run), vec![(0, vec![1.0])]);
+        assert_eq!(run.decisions, vec![(0, vec![1.0])]);
     }
 
     #[test]
@@ -289,7 +289,7 @@ mod tests {
         let (strategy, run) = run(&SPEC, &pairs, &slv(close));
         assert_eq!(onsets(strategy.as_ref()), [83]);
         assert_eq!(
-            changes(&run),
+            run.decisions,
             vec![(0, vec![1.0]), (83, vec![0.0]), (86, vec![1.0])]
         );
     }
@@ -301,7 +301,7 @@ mod tests {
         let (strategy, run) = run(&SPEC, &pairs, &slv(rally_then_drift()));
         assert_eq!(onsets(strategy.as_ref()), [83]);
         assert_eq!(
-            changes(&run),
+            run.decisions,
             vec![(0, vec![1.0]), (83, vec![0.0]), (88, vec![1.0])]
         );
     }
@@ -311,7 +311,7 @@ mod tests {
         let pairs = [SMALL.as_slice(), &["mode=short", "hold_days=5"]].concat();
         let (_, run) = run(&SPEC, &pairs, &slv(rally_then_drift()));
         assert_eq!(
-            changes(&run),
+            run.decisions,
             vec![(0, vec![1.0]), (83, vec![-1.0]), (88, vec![1.0])]
         );
         let short: Vec<usize> = (0..run.equity.len())
@@ -334,7 +334,7 @@ mod tests {
         let (strategy, run) = run(&SPEC, &pairs, &slv(close));
         assert_eq!(restart, 95);
         assert_eq!(onsets(strategy.as_ref()), [83, 123]);
-        assert_eq!(changes(&run), vec![(0, vec![1.0]), (83, vec![0.0])]);
+        assert_eq!(run.decisions, vec![(0, vec![1.0]), (83, vec![0.0])]);
     }
 
     #[test]

@@ -71,8 +71,9 @@ pub struct Run {
     pub symbols: usize,
     /// Every fill, in time order.
     pub fills: Vec<Fill>,
-    /// What the strategy answered at each bar's close (`None` = hold).
-    pub decisions: Vec<Option<Targets>>,
+    /// Every answer of the strategy, with the bar at whose close it came (the bars it held
+    /// are absent): the record the look-ahead test compares.
+    pub decisions: Vec<(usize, Targets)>,
     /// Fills postponed because the symbol had no bar on the fill date.
     pub postponed_fills: usize,
 }
@@ -124,7 +125,7 @@ pub fn simulate(
         holdings: Vec::with_capacity(n * k),
         symbols: k,
         fills: Vec::new(),
-        decisions: Vec::with_capacity(n),
+        decisions: Vec::new(),
         postponed_fills: 0,
     };
     let series = &universe.series[..k];
@@ -132,12 +133,11 @@ pub fn simulate(
         if options.fill == FillMode::NextOpen && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.open[t], &mut run);
         }
-        let decision = ask(name, strategy, &History::new(universe, t))?;
-        if let Some(targets) = &decision {
-            check_targets(name, universe.dates[t], targets, k, options.max_leverage)?;
-            portfolio.set_targets(targets);
+        if let Some(targets) = ask(name, strategy, &History::new(universe, t))? {
+            check_targets(name, universe.dates[t], &targets, k, options.max_leverage)?;
+            portfolio.set_targets(&targets);
+            run.decisions.push((t, targets));
         }
-        run.decisions.push(decision);
         if options.fill == FillMode::Close && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.close[t], &mut run);
         }
