@@ -12,6 +12,7 @@ use std::str::FromStr;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::metrics::{self, Performance};
+use crate::report::text::{number, percent};
 use crate::run::{RunRequest, execute_many};
 use crate::strategies;
 use crate::strategy::Params;
@@ -373,14 +374,6 @@ fn field(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn percent(value: Option<f64>) -> String {
-    value.map_or_else(|| "n/a".into(), |v| format!("{:.2}%", v * 100.0))
-}
-
-fn decimal(value: Option<f64>) -> String {
-    value.map_or_else(|| "n/a".into(), |v| format!("{v:.3}"))
-}
-
 impl Sweep {
     /// `sweep.csv`: the parameter columns, then the metrics, one row per valid combination in
     /// grid order; numbers in full (shortest round-trip form), empty where undefined.
@@ -460,10 +453,10 @@ impl Sweep {
                 row.values.join(" | "),
                 percent(Some(p.total_return)),
                 percent(p.cagr),
-                decimal(p.sharpe),
+                number(p.sharpe),
                 percent(Some(p.max_drawdown)),
                 row.trades,
-                decimal(row.psr)
+                number(row.psr)
             );
         }
         if let Some(best) = ranked.first() {
@@ -477,7 +470,7 @@ impl Sweep {
                     .map(|(n, v)| format!("{n}={v}"))
                     .collect::<Vec<_>>()
                     .join(" "),
-                decimal(self.deflated_sharpe(best)),
+                number(self.deflated_sharpe(best)),
                 self.rows.len()
             );
         }

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{ChartOptions, charts, replace_atomically, text::money, write_atomic};
+use super::text::{money, number, percent};
+use super::{ChartOptions, charts, replace_atomically, write_atomic};
 use crate::Result;
 use crate::run::RunReport;
 
@@ -23,8 +24,6 @@ pub fn write(reports: &[RunReport], dir: &Path, options: ChartOptions) -> Result
 }
 
 fn markdown(reports: &[RunReport]) -> String {
-    let percent = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{:.2}%", x * 100.0));
-    let number = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{x:.3}"));
     let mut out = String::from("# Strategies side by side\n\n");
     if let Some(first) = reports.first() {
         let d = &first.summary.dataset;

@@ -47,11 +47,13 @@ impl Table {
     }
 }
 
-fn percent(x: Option<f64>) -> String {
+/// A fraction as a percentage with two decimals, `n/a` where undefined.
+pub(crate) fn percent(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |x| format!("{:.2}%", x * 100.0))
 }
 
-fn number(x: Option<f64>) -> String {
+/// A ratio with three decimals, `n/a` where undefined.
+pub(crate) fn number(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |x| format!("{x:.3}"))
 }
 
