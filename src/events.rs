@@ -11,6 +11,7 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::Date;
+use crate::metrics::{mean, std_dev};
 use crate::rng::Rng;
 
 /// Forward horizons studied, in bars.
@@ -120,10 +121,6 @@ fn horizon(close: &[f64], signals: &[usize], h: usize) -> Horizon {
     }
 }
 
-fn mean(xs: &[f64]) -> Option<f64> {
-    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
-}
-
 fn median(xs: &[f64]) -> Option<f64> {
     let mut sorted = xs.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -142,10 +139,9 @@ fn hit_rate(xs: &[f64]) -> Option<f64> {
 /// One-sample t-test of `xs` against `mu`: (t, two-sided p). Needs two values and some spread.
 fn t_test(xs: &[f64], mu: f64) -> (Option<f64>, Option<f64>) {
     let n = xs.len() as f64;
-    let Some(m) = mean(xs).filter(|_| xs.len() > 1) else {
+    let (Some(m), Some(sd)) = (mean(xs), std_dev(xs)) else {
         return (None, None);
     };
-    let sd = (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
     if sd == 0.0 {
         return (None, None);
     }

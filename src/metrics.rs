@@ -172,12 +172,13 @@ pub fn daily_rate(annual: f64) -> f64 {
     (1.0 + annual).powf(1.0 / PERIODS_PER_YEAR) - 1.0
 }
 
-fn mean(xs: &[f64]) -> Option<f64> {
+/// Arithmetic mean; `None` of nothing.
+pub(crate) fn mean(xs: &[f64]) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
 }
 
-/// Sample standard deviation (ddof = 1).
-fn std_dev(xs: &[f64]) -> Option<f64> {
+/// Sample standard deviation (ddof = 1); `None` below two values.
+pub(crate) fn std_dev(xs: &[f64]) -> Option<f64> {
     covariance(xs, xs).map(f64::sqrt)
 }
 

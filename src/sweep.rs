@@ -217,17 +217,8 @@ pub fn expected_max_sharpe(trials: usize, variance: f64) -> Option<f64> {
 /// non-annualized Sharpe ratios of every trial, the best one included.
 #[must_use]
 pub fn deflated_sharpe(best: &Moments, trial_sharpes: &[f64]) -> Option<f64> {
-    let n = trial_sharpes.len();
-    if n < 2 {
-        return None;
-    }
-    let mean = trial_sharpes.iter().sum::<f64>() / n as f64;
-    let variance = trial_sharpes
-        .iter()
-        .map(|s| (s - mean).powi(2))
-        .sum::<f64>()
-        / (n - 1) as f64;
-    probabilistic_sharpe(best, expected_max_sharpe(n, variance)?)
+    let variance = metrics::std_dev(trial_sharpes)?.powi(2);
+    probabilistic_sharpe(best, expected_max_sharpe(trial_sharpes.len(), variance)?)
 }
 
 /// What a sweep ranks by.
