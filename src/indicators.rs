@@ -29,6 +29,7 @@ impl RollingMean {
 
     /// Adds the newest value of `series` (whose last element is the new one) and returns the
     /// mean of the last `window` values once there are that many.
+    #[inline]
     pub fn push(&mut self, series: &[f64]) -> Option<f64> {
         let n = series.len();
         self.count += 1;
@@ -73,6 +74,7 @@ impl RollingMax {
 
     /// Adds the newest value and returns the maximum of the last `window` values once there are
     /// that many.
+    #[inline]
     pub fn push(&mut self, value: f64) -> Option<f64> {
         let index = self.count;
         self.count += 1;
@@ -138,6 +140,7 @@ impl RollingStats {
 
     /// Adds a value and returns the statistics of the last `window` values once there are that
     /// many.
+    #[inline]
     pub fn push(&mut self, value: f64) -> Option<Stats> {
         if self.values.is_empty() {
             self.shift = value;

@@ -44,6 +44,7 @@ impl<'a> History<'a> {
     /// # Panics
     /// `bar` is past the end of the universe (a bug in the engine, never input-driven).
     #[must_use]
+    #[inline]
     pub fn new(universe: &'a Universe, bar: usize) -> Self {
         assert!(bar < universe.len(), "bar {bar} beyond the calendar");
         History { universe, bar }
@@ -51,42 +52,49 @@ impl<'a> History<'a> {
 
     /// Index of the bar that has just closed (0-based).
     #[must_use]
+    #[inline]
     pub fn bar(&self) -> usize {
         self.bar
     }
 
     /// Date of the bar that has just closed.
     #[must_use]
+    #[inline]
     pub fn date(&self) -> Date {
         self.universe.dates[self.bar]
     }
 
     /// Closes of symbol `s` (the strategy's own index) up to and including this bar.
     #[must_use]
+    #[inline]
     pub fn close(&self, s: usize) -> &'a [f64] {
         &self.universe.series[s].close[..=self.bar]
     }
 
     /// Opens of symbol `s` up to and including this bar.
     #[must_use]
+    #[inline]
     pub fn open(&self, s: usize) -> &'a [f64] {
         &self.universe.series[s].open[..=self.bar]
     }
 
     /// Highs of symbol `s` up to and including this bar.
     #[must_use]
+    #[inline]
     pub fn high(&self, s: usize) -> &'a [f64] {
         &self.universe.series[s].high[..=self.bar]
     }
 
     /// Lows of symbol `s` up to and including this bar.
     #[must_use]
+    #[inline]
     pub fn low(&self, s: usize) -> &'a [f64] {
         &self.universe.series[s].low[..=self.bar]
     }
 
     /// Whether symbol `s` had a bar on each date (false where the last close was carried).
     #[must_use]
+    #[inline]
     pub fn present(&self, s: usize) -> &'a [bool] {
         &self.universe.series[s].present[..=self.bar]
     }
