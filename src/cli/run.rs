@@ -166,8 +166,7 @@ fn run_all(args: &RunArgs, charts: ChartOptions) -> Result<ExitCode> {
         report::write_outputs(report, &out.join(&report.summary.strategy), charts)?;
     }
     report::comparison::write(&reports, &out, charts)?;
-    let table = std::fs::read_to_string(out.join("comparison.md"))
-        .map_err(|e| Error::io(out.join("comparison.md"), e))?;
+    let table = report::comparison::markdown(&reports);
     super::emit(&format!("{table}\nreports written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -23,7 +23,9 @@ pub fn write(reports: &[RunReport], dir: &Path, options: ChartOptions) -> Result
     Ok(())
 }
 
-fn markdown(reports: &[RunReport]) -> String {
+/// The side-by-side table, as `comparison.md` holds it.
+#[must_use]
+pub fn markdown(reports: &[RunReport]) -> String {
     let mut out = String::from("# Strategies side by side\n\n");
     if let Some(first) = reports.first() {
         let d = &first.summary.dataset;
