@@ -3,7 +3,7 @@
 //! best one overfits; the probabilistic and deflated Sharpe ratios (Bailey & López de Prado)
 //! measure that, so a sweep reports them beside its ranking.
 //!
-//! Every combination is an ordinary [`RunRequest`] run by [`execute_many`], so a row of a sweep
+//! Every combination is an ordinary [`RunRequest`] run by [`crate::run::execute_many`], so a row of a sweep
 //! is exactly what `backtest run` gives for the same parameters.
 
 use std::fmt::Write as _;
@@ -13,7 +13,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::metrics::{self, Performance};
 use crate::report::text::{number, percent};
-use crate::run::{RunRequest, execute_many};
+use crate::run::{RunRequest, execute_many_with};
 use crate::strategies;
 use crate::strategy::Params;
 use crate::{Error, Result};
@@ -248,7 +248,9 @@ impl Metric {
         }
     }
 
-    fn of(self, p: &Performance) -> Option<f64> {
+    /// Its value in `p`; `None` where undefined or not finite.
+    #[must_use]
+    pub fn of(self, p: &Performance) -> Option<f64> {
         match self {
             Metric::Sharpe => p.sharpe,
             Metric::Cagr => p.cagr,
@@ -295,6 +297,19 @@ pub struct Sweep {
 /// An unknown strategy, a grid name the strategy does not have (the message lists the valid
 /// ones), a parameter both fixed and swept, or any error of a run itself.
 pub fn run(template: &RunRequest, grids: &[Grid]) -> Result<Sweep> {
+    run_with(template, grids, &|| {})
+}
+
+/// [`run`], calling `on_done` once per combination as it is done: at once for each one the
+/// strategy refuses, then as each run finishes; as many calls in all as [`combinations`].
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with(
+    template: &RunRequest,
+    grids: &[Grid],
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Sweep> {
     let spec = strategies::find(&template.strategy)?;
     let valid: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
     for (i, grid) in grids.iter().enumerate() {
@@ -337,12 +352,18 @@ pub fn run(template: &RunRequest, grids: &[Grid]) -> Result<Sweep> {
                 });
                 accepted.push(values);
             }
-            Err(Error::Usage(reason)) => skipped.push((values, reason)),
+            Err(Error::Usage(reason)) => {
+                skipped.push((values, reason));
+                on_done();
+            }
             Err(other) => return Err(other),
         }
     }
     let mut rows = Vec::with_capacity(requests.len());
-    for (values, report) in accepted.into_iter().zip(execute_many(&requests)) {
+    for (values, report) in accepted
+        .into_iter()
+        .zip(execute_many_with(&requests, on_done))
+    {
         let report = report?;
         let moments = Moments::of(&metrics::simple_returns(&report.run.equity));
         rows.push(Row {

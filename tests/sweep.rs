@@ -133,3 +133,42 @@ fn the_same_sweep_twice_gives_a_byte_identical_csv() {
     assert_eq!(read(&a), read(&b));
     assert_eq!(rows(a.path()).len(), 7, "header and 3 × 2 rows");
 }
+
+#[test]
+fn two_parameters_draw_a_heatmap_and_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sweep(dir.path(), &["fast=10,20", "slow=50,100"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stderr.is_empty(), "no progress bar off a terminal");
+    let bytes = std::fs::read(dir.path().join("heatmap.png")).unwrap();
+    assert_eq!(bytes[..8], *b"\x89PNG\r\n\x1a\n");
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!((be(16), be(20)), (1600, 900), "IHDR width and height");
+
+    let one = tempfile::tempdir().unwrap();
+    let output = sweep(one.path(), &["fast=10,20"]);
+    assert!(output.status.success());
+    assert!(one.path().join("sweep.csv").exists());
+    assert!(!one.path().join("heatmap.png").exists());
+
+    let skipped = tempfile::tempdir().unwrap();
+    backtest()
+        .args(["sweep", "--strategy", "sma-cross", "--symbols", "GLD"])
+        .args([
+            "--grid",
+            "fast=10,20",
+            "--grid",
+            "slow=50,100",
+            "--no-charts",
+        ])
+        .arg("--out")
+        .arg(skipped.path())
+        .assert()
+        .success();
+    assert!(skipped.path().join("sweep.csv").exists());
+    assert!(!skipped.path().join("heatmap.png").exists(), "--no-charts");
+}

@@ -2,16 +2,19 @@
 //! deflated Sharpe ratio of the best combination so that the ranking's winner is not taken at
 //! face value.
 
-use std::path::PathBuf;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::DataArgs;
 use crate::Result;
+use crate::report::charts::{ChartStyle, Heatmap, heatmap_chart};
 use crate::report::write_atomic;
 use crate::run::RunRequest;
-use crate::sweep::{self, Grid, Metric};
+use crate::sweep::{self, Grid, Metric, Sweep};
 
 #[derive(Debug, Clone, Args)]
 pub(super) struct SweepArgs {
@@ -42,6 +45,9 @@ pub(super) struct SweepArgs {
     /// Output directory (default: reports/sweep-<strategy>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Skip the heatmap PNG (drawn when exactly two parameters are swept).
+    #[arg(long)]
+    no_charts: bool,
 }
 
 pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
@@ -52,7 +58,24 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         load: args.files.load_options()?,
         ..RunRequest::new(&args.strategy, PathBuf::new())
     };
-    let result = sweep::run(&template, &args.grids)?;
+    let bar = if std::io::stderr().is_terminal() {
+        let total = sweep::combinations(&args.grids)?.len();
+        let bar = ProgressBar::with_draw_target(
+            Some(u64::try_from(total).unwrap_or(u64::MAX)),
+            ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} combinations, {elapsed} ({eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let result = sweep::run_with(&template, &args.grids, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let result = result?;
     let out = args
         .out
         .clone()
@@ -61,6 +84,69 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let table = result.markdown(args.metric, args.top);
     write_atomic(&out.join("sweep.csv"), result.csv().as_bytes())?;
     write_atomic(&out.join("sweep.md"), table.as_bytes())?;
+    if !args.no_charts && result.names.len() == 2 {
+        heatmap(&out.join("heatmap.png"), args, &result)?;
+    }
     super::emit(&format!("{table}\nsweep written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The metric's name in a chart's title, and whether it is a return (printed in percent).
+fn label(metric: Metric) -> (&'static str, bool) {
+    match metric {
+        Metric::Sharpe => ("Sharpe ratio", false),
+        Metric::Cagr => ("CAGR", true),
+        Metric::TotalReturn => ("total return", true),
+        Metric::Calmar => ("Calmar ratio", false),
+    }
+}
+
+/// `heatmap.png` of a two-parameter sweep: the first grid's values down, the second's across,
+/// each cell the ranking metric of its combination, the best one outlined.
+fn heatmap(path: &Path, args: &SweepArgs, result: &Sweep) -> Result<()> {
+    let (rows, columns) = (&args.grids[0], &args.grids[1]);
+    let mut cells = vec![vec![None; columns.values.len()]; rows.values.len()];
+    let place = |values: &[String]| {
+        let r = rows.values.iter().position(|v| *v == values[0])?;
+        let c = columns.values.iter().position(|v| *v == values[1])?;
+        Some((r, c))
+    };
+    for row in &result.rows {
+        if let Some((r, c)) = place(&row.values) {
+            cells[r][c] = Some(args.metric.of(&row.performance));
+        }
+    }
+    let best = result
+        .ranked(args.metric)
+        .first()
+        .filter(|row| args.metric.of(&row.performance).is_some())
+        .and_then(|row| place(&row.values));
+    let (metric, percent) = label(args.metric);
+    let title = format!(
+        "{}: {metric} by {} and {}",
+        result.strategy, rows.name, columns.name
+    );
+    let data: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
+    let total = rows.values.len() * columns.values.len();
+    let subtitle = format!(
+        "data: {} · {total} combinations ({} run, {} skipped)",
+        data.join(", "),
+        result.rows.len(),
+        result.skipped.len()
+    );
+    let style = ChartStyle {
+        title: &title,
+        subtitle: &subtitle,
+        width: 1600,
+        height: 900,
+    };
+    let map = Heatmap {
+        rows: (&rows.name, &rows.values),
+        columns: (&columns.name, &columns.values),
+        cells: &cells,
+        best,
+        metric,
+        percent,
+    };
+    heatmap_chart(path, &style, &map)
 }

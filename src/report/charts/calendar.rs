@@ -86,8 +86,34 @@ fn diverging(value: f64, limit: f64) -> (RGBColor, bool) {
     (RGBColor(byte(r), byte(g), byte(b)), luminance < 140.0)
 }
 
+/// Fill of a heatmap cell without a value.
+const BLANK: RGBColor = RGBColor(246, 246, 246);
+
+/// One heatmap cell from `corner` to `far` (both inside it): filled by [`diverging`] for a
+/// `(value, limit)`, light grey without one, and `label` centred on it in ink that stays
+/// readable on the fill. Shared by every heatmap, so that they all read alike.
+pub(super) fn cell(
+    area: &Area,
+    (corner, far): ((i32, i32), (i32, i32)),
+    fill: Option<(f64, f64)>,
+    label: &str,
+    font: &FontDesc,
+) -> Drawn {
+    let (colour, light) = fill.map_or((BLANK, false), |(v, limit)| diverging(v, limit));
+    area.draw(&Rectangle::new([corner, far], colour.filled()))?;
+    if !label.is_empty() {
+        let ink = if light { WHITE } else { BLACK };
+        let at = (
+            i32::midpoint(corner.0, far.0 + 1),
+            i32::midpoint(corner.1, far.1 + 1),
+        );
+        text(area, label, font, ink, at, Align::CENTRE)?;
+    }
+    Ok(())
+}
+
 /// The heatmap: years down, months across and the year's return in its own column after a gap,
-/// each cell coloured by [`diverging`] and holding its return in percent. Text sizes follow the
+/// each cell drawn by [`cell`], holding its return in percent. Text sizes follow the
 /// cell height, so that 25 years stay readable in a 900-pixel image.
 pub(super) fn monthly(area: &Area, scale: Scale, calendar: &Calendar) -> Drawn {
     let (w, h) = dims(area);
@@ -113,21 +139,10 @@ pub(super) fn monthly(area: &Area, scale: Scale, calendar: &Calendar) -> Drawn {
         text(area, &year.to_string(), &bold, BLACK, at, Align::RIGHT)?;
         let cells = months.iter().map(|m| (*m, MONTH_LIMIT));
         for ((value, limit), c) in cells.chain([(Some(*annual), YEAR_LIMIT)]).zip(0..) {
-            let corner = (column(c), top);
-            let far = (column(c) + cell_w - 1, top + cell_h - 1);
-            let Some(value) = value else {
-                area.draw(&Rectangle::new(
-                    [corner, far],
-                    RGBColor(246, 246, 246).filled(),
-                ))?;
-                continue;
-            };
-            let (fill, light) = diverging(value, limit);
-            area.draw(&Rectangle::new([corner, far], fill.filled()))?;
-            let label = super::axis::thousands(value * 100.0, 1);
-            let ink = if light { WHITE } else { BLACK };
-            let at = (corner.0 + cell_w / 2, top + cell_h / 2);
-            text(area, &label, &font, ink, at, Align::CENTRE)?;
+            let bounds = ((column(c), top), (column(c) + cell_w - 1, top + cell_h - 1));
+            let label = value.map(|v| super::axis::thousands(v * 100.0, 1));
+            let fill = value.map(|v| (v, limit));
+            cell(area, bounds, fill, label.as_deref().unwrap_or(""), &font)?;
         }
     }
     let note = format!(

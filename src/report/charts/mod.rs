@@ -11,6 +11,7 @@
 mod axis;
 mod calendar;
 mod canvas;
+mod heatmap;
 mod lines;
 mod rolling;
 mod signals;
@@ -91,6 +92,47 @@ pub fn underwater(equity: &[f64]) -> Vec<f64> {
         v / peak - 1.0
     };
     equity.iter().copied().map(drawdown).collect()
+}
+
+/// A grid of values over two parameters: one cell per pair of their values.
+pub struct Heatmap<'a> {
+    /// The first parameter's name and values, down the side.
+    pub rows: (&'a str, &'a [String]),
+    /// The second parameter's name and values, across the top.
+    pub columns: (&'a str, &'a [String]),
+    /// One row of cells per row value, one cell per column value: `None` where there is no
+    /// combination (it was refused), `Some(None)` where the value is undefined.
+    pub cells: &'a [Vec<Option<Option<f64>>>],
+    /// The row and column of the cell to outline, the best one.
+    pub best: Option<(usize, usize)>,
+    /// What the values are, for the note under the grid.
+    pub metric: &'a str,
+    /// Print the values as percentages rather than with two decimals.
+    pub percent: bool,
+}
+
+/// A heatmap of a metric over two parameters: cells coloured on a diverging scale centred on
+/// zero, each with its value, blank (light grey) where there is no combination, the best one
+/// outlined.
+///
+/// # Errors
+/// [`Error::Chart`] if the cells do not match the parameters' values, or the image cannot be
+/// drawn or written.
+pub fn heatmap_chart(path: &Path, style: &ChartStyle, map: &Heatmap) -> Result<()> {
+    let (rows, columns) = (map.rows.1.len(), map.columns.1.len());
+    if rows == 0
+        || columns == 0
+        || map.cells.len() != rows
+        || map.cells.iter().any(|row| row.len() != columns)
+    {
+        return Err(Error::Chart(format!(
+            "{}: the cells are not {rows} rows of {columns}",
+            path.display()
+        )));
+    }
+    canvas::image(path, style, Scale::new(style.height), |area, scale| {
+        heatmap::grid(area, scale, map)
+    })
 }
 
 /// Refuses input that cannot make a chart, naming the file, before anything is written.
