@@ -33,7 +33,9 @@ fi
 
 # Scale: 500 symbols × 50 years of generated daily bars (350 MB of CSV), peak memory measured by
 # GNU time. Opt in with BENCH_SCALE=1 (about a minute, most of it writing the files).
-if [ "${BENCH_SCALE:-0}" = 1 ]; then
+if [ "${BENCH_SCALE:-0}" = 1 ] && [ ! -x /usr/bin/time ]; then
+  echo "BENCH_SCALE needs GNU time at /usr/bin/time (Debian package: time); scale runs skipped"
+elif [ "${BENCH_SCALE:-0}" = 1 ]; then
   scale=$(mktemp -d)
   "$bin" synth --universe 500 --years 50 --out "$scale" > /dev/null
   for strategy in buy-and-hold sma-cross; do

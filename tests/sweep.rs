@@ -24,6 +24,19 @@ fn sweep(out: &Path, grids: &[&str]) -> std::process::Output {
     cmd.arg("--out").arg(out).output().unwrap()
 }
 
+/// [`sweep`] that must succeed: returns its standard output, and checks that nothing went to
+/// standard error (no progress bar off a terminal).
+fn sweep_ok(out: &Path, grids: &[&str]) -> String {
+    let output = sweep(out, grids);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.is_empty(),
+        "nothing on stderr off a terminal: {stderr}"
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 fn rows(out: &Path) -> Vec<Vec<String>> {
     std::fs::read_to_string(out.join("sweep.csv"))
         .unwrap()
@@ -35,13 +48,7 @@ fn rows(out: &Path) -> Vec<Vec<String>> {
 #[test]
 fn each_combination_is_exactly_the_single_run_with_its_parameters() {
     let dir = tempfile::tempdir().unwrap();
-    let output = sweep(dir.path(), &["fast=10,20", "slow=50,100"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = sweep_ok(dir.path(), &["fast=10,20", "slow=50,100"]);
     assert!(stdout.contains("4 combinations run, 0 skipped"), "{stdout}");
     assert!(stdout.contains("Deflated Sharpe ratio"), "{stdout}");
     let rows = rows(dir.path());
@@ -93,13 +100,7 @@ fn each_combination_is_exactly_the_single_run_with_its_parameters() {
 #[test]
 fn a_combination_the_strategy_refuses_is_skipped_and_counted() {
     let dir = tempfile::tempdir().unwrap();
-    let output = sweep(dir.path(), &["fast=20,50", "slow=20,100"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = sweep_ok(dir.path(), &["fast=20,50", "slow=20,100"]);
     assert!(stdout.contains("2 combinations run, 2 skipped"), "{stdout}");
     let rows = rows(dir.path());
     let order: Vec<(&str, &str)> = rows[1..]
@@ -126,8 +127,7 @@ fn an_unknown_grid_name_is_a_usage_error_listing_the_valid_ones() {
 fn the_same_sweep_twice_gives_a_byte_identical_csv() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for dir in [&a, &b] {
-        let output = sweep(dir.path(), &["fast=5..15:5", "slow=30,60"]);
-        assert!(output.status.success());
+        sweep_ok(dir.path(), &["fast=5..15:5", "slow=30,60"]);
     }
     let read = |dir: &tempfile::TempDir| std::fs::read(dir.path().join("sweep.csv")).unwrap();
     assert_eq!(read(&a), read(&b));
@@ -137,21 +137,14 @@ fn the_same_sweep_twice_gives_a_byte_identical_csv() {
 #[test]
 fn two_parameters_draw_a_heatmap_and_one_does_not() {
     let dir = tempfile::tempdir().unwrap();
-    let output = sweep(dir.path(), &["fast=10,20", "slow=50,100"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.stderr.is_empty(), "no progress bar off a terminal");
+    sweep_ok(dir.path(), &["fast=10,20", "slow=50,100"]);
     let bytes = std::fs::read(dir.path().join("heatmap.png")).unwrap();
     assert_eq!(bytes[..8], *b"\x89PNG\r\n\x1a\n");
     let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
     assert_eq!((be(16), be(20)), (1600, 900), "IHDR width and height");
 
     let one = tempfile::tempdir().unwrap();
-    let output = sweep(one.path(), &["fast=10,20"]);
-    assert!(output.status.success());
+    sweep_ok(one.path(), &["fast=10,20"]);
     assert!(one.path().join("sweep.csv").exists());
     assert!(!one.path().join("heatmap.png").exists());
 

@@ -72,6 +72,35 @@ pub struct DataArgs {
     to: Option<crate::Date>,
 }
 
+/// What a strategy runs on and with which parameters: shared by `run` and `sweep`.
+#[derive(Debug, Clone, Args)]
+pub struct Inputs {
+    /// Dataset directory or CSV files (repeat or separate with commas).
+    #[arg(long, value_delimiter = ',', default_values_os_t = default_data())]
+    data: Vec<PathBuf>,
+    /// Symbols to trade, for strategies that take them (default: every symbol of the dataset).
+    #[arg(long, value_delimiter = ',')]
+    symbols: Vec<String>,
+    /// Strategy parameter as key=value (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    #[command(flatten)]
+    files: DataArgs,
+}
+
+impl Inputs {
+    /// A request for `strategy` on these inputs, every other option at its default.
+    fn request(&self, strategy: &str) -> Result<crate::run::RunRequest> {
+        Ok(crate::run::RunRequest {
+            params: self.params.clone(),
+            data: self.data.clone(),
+            symbols: self.symbols.clone(),
+            load: self.files.load_options()?,
+            ..crate::run::RunRequest::new(strategy, PathBuf::new())
+        })
+    }
+}
+
 impl DataArgs {
     fn load_options(&self) -> Result<crate::data::LoadOptions> {
         if let (Some(from), Some(to)) = (self.from, self.to)

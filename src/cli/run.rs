@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::DataArgs;
+use super::Inputs;
 use crate::data::PriceMode;
 use crate::engine::{EngineOptions, FillMode};
 use crate::report::{self, ChartOptions};
@@ -22,18 +22,12 @@ pub(super) struct RunArgs {
     /// side-by-side comparison.
     #[arg(long)]
     all: bool,
-    /// Dataset directory or CSV files (repeat or separate with commas).
-    #[arg(long, value_delimiter = ',', default_values_os_t = super::default_data())]
-    data: Vec<PathBuf>,
-    /// Symbols to trade, for strategies that take them (default: every symbol of the dataset).
-    #[arg(long, value_delimiter = ',')]
-    symbols: Vec<String>,
-    /// Benchmark symbol, bought and held at the first close (default: the first symbol).
+    #[command(flatten)]
+    inputs: Inputs,
+    /// Benchmark symbol, bought and held at the first close (default: SPY where the dataset
+    /// has it, else the first symbol).
     #[arg(long)]
     benchmark: Option<String>,
-    /// Strategy parameter as key=value (repeatable).
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    params: Vec<String>,
     /// When orders fill: at the next bar's open, or at the signal bar's close.
     #[arg(long, value_enum, default_value_t = FillMode::NextOpen)]
     fill: FillMode,
@@ -61,8 +55,6 @@ pub(super) struct RunArgs {
     /// Largest sum of absolute target weights a strategy may ask for.
     #[arg(long, default_value_t = 1.0)]
     max_leverage: f64,
-    #[command(flatten)]
-    files: DataArgs,
     /// Report directory (default: reports/<strategy>, or reports/ with --all).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -107,12 +99,7 @@ impl RunArgs {
             )));
         }
         Ok(RunRequest {
-            strategy: strategy.to_string(),
-            params: self.params.clone(),
-            data: self.data.clone(),
-            symbols: self.symbols.clone(),
             benchmark: self.benchmark.clone(),
-            load: self.files.load_options()?,
             prices: self.prices,
             engine: EngineOptions {
                 cash: self.cash,
@@ -124,6 +111,7 @@ impl RunArgs {
             },
             risk_free: self.risk_free,
             windows: self.windows.clone(),
+            ..self.inputs.request(strategy)?
         })
     }
 }

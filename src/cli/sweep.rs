@@ -9,11 +9,10 @@ use std::process::ExitCode;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::DataArgs;
+use super::Inputs;
 use crate::Result;
 use crate::report::charts::{ChartStyle, Heatmap, heatmap_chart};
 use crate::report::write_atomic;
-use crate::run::RunRequest;
 use crate::sweep::{self, Grid, Metric, Sweep};
 
 #[derive(Debug, Clone, Args)]
@@ -25,23 +24,14 @@ pub(super) struct SweepArgs {
     /// every combination runs).
     #[arg(long = "grid", value_name = "NAME=VALUES", required = true)]
     grids: Vec<Grid>,
-    /// A fixed strategy parameter as key=value (repeatable).
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    params: Vec<String>,
-    /// Dataset directory or CSV files (repeat or separate with commas).
-    #[arg(long, value_delimiter = ',', default_values_os_t = super::default_data())]
-    data: Vec<PathBuf>,
-    /// Symbols to trade, for strategies that take them (default: every symbol of the dataset).
-    #[arg(long, value_delimiter = ',')]
-    symbols: Vec<String>,
+    #[command(flatten)]
+    inputs: Inputs,
     /// What to rank the combinations by.
     #[arg(long, value_enum, default_value_t = Metric::Sharpe)]
     metric: Metric,
     /// How many of the best combinations to show.
     #[arg(long, default_value_t = 10)]
     top: usize,
-    #[command(flatten)]
-    files: DataArgs,
     /// Output directory (default: reports/sweep-<strategy>).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -51,13 +41,7 @@ pub(super) struct SweepArgs {
 }
 
 pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
-    let template = RunRequest {
-        params: args.params.clone(),
-        data: args.data.clone(),
-        symbols: args.symbols.clone(),
-        load: args.files.load_options()?,
-        ..RunRequest::new(&args.strategy, PathBuf::new())
-    };
+    let template = args.inputs.request(&args.strategy)?;
     let bar = if std::io::stderr().is_terminal() {
         let total = sweep::combinations(&args.grids)?.len();
         let bar = ProgressBar::with_draw_target(
@@ -85,7 +69,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     write_atomic(&out.join("sweep.csv"), result.csv().as_bytes())?;
     write_atomic(&out.join("sweep.md"), table.as_bytes())?;
     if !args.no_charts && result.names.len() == 2 {
-        heatmap(&out.join("heatmap.png"), args, &result)?;
+        heatmap(&out.join("heatmap.png"), args, &template.data, &result)?;
     }
     super::emit(&format!("{table}\nsweep written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
@@ -103,7 +87,7 @@ fn label(metric: Metric) -> (&'static str, bool) {
 
 /// `heatmap.png` of a two-parameter sweep: the first grid's values down, the second's across,
 /// each cell the ranking metric of its combination, the best one outlined.
-fn heatmap(path: &Path, args: &SweepArgs, result: &Sweep) -> Result<()> {
+fn heatmap(path: &Path, args: &SweepArgs, data: &[PathBuf], result: &Sweep) -> Result<()> {
     let (rows, columns) = (&args.grids[0], &args.grids[1]);
     let mut cells = vec![vec![None; columns.values.len()]; rows.values.len()];
     let place = |values: &[String]| {
@@ -126,7 +110,7 @@ fn heatmap(path: &Path, args: &SweepArgs, result: &Sweep) -> Result<()> {
         "{}: {metric} by {} and {}",
         result.strategy, rows.name, columns.name
     );
-    let data: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
+    let data: Vec<String> = data.iter().map(|p| p.display().to_string()).collect();
     let total = rows.values.len() * columns.values.len();
     let subtitle = format!(
         "data: {} · {total} combinations ({} run, {} skipped)",
