@@ -1,6 +1,7 @@
 //! Speed targets of the engine, measured with criterion (`cargo bench --bench engine`):
-//! loading GLD's 5,473 real rows, one `sma-cross` simulation over them, and one buy-and-hold
-//! over the eight symbols of the sample. Real data is read from `../shared/market-data`; where
+//! loading GLD's 5,473 real rows, one `sma-cross` simulation over them, one buy-and-hold
+//! over the eight symbols of the sample, and the sweep of `sma-cross` over the 10 × 19 grid
+//! (fast 5..50:5, slow 20..200:10) on the sample's GLD (6,522 bars), data already loaded. Real data is read from `../shared/market-data`; where
 //! it is absent the GLD benchmarks use the sample's GLD instead and say so.
 
 use std::hint::black_box;
@@ -8,8 +9,11 @@ use std::path::PathBuf;
 
 use backtest::data::{Dataset, LoadOptions, PriceMode, Universe, load_bars};
 use backtest::engine::{EngineOptions, simulate};
+use backtest::indicators::Lines;
+use backtest::run::{RunRequest, Setup};
 use backtest::strategies;
 use backtest::strategy::Params;
+use backtest::sweep::{Grid, Plan, evaluate_all};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn gld_file() -> PathBuf {
@@ -53,6 +57,28 @@ fn benchmarks(c: &mut Criterion) {
         .expect("sample loads");
     c.bench_function("buy-and-hold 8 symbols of the sample", |b| {
         b.iter(|| run("buy-and-hold", &symbols, black_box(&universe)));
+    });
+
+    let request = RunRequest {
+        symbols: vec!["GLD".into()],
+        ..RunRequest::new(
+            "sma-cross",
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+        )
+    };
+    let setup = Setup::new(&request).expect("sample opens");
+    let grids: Vec<Grid> = ["fast=5..50:5", "slow=20..200:10"]
+        .iter()
+        .map(|g| g.parse().expect("a grid"))
+        .collect();
+    let plan = Plan::new(&setup, &grids).expect("plans");
+    let market = setup.market(&plan.candidates[0].symbols).expect("loads");
+    // The indicator lines are shared within one sweep, so each iteration starts without them.
+    c.bench_function("sweep sma-cross 10x19 grid on the sample's GLD", |b| {
+        b.iter(|| {
+            let lines = Lines::new(&market.universe);
+            evaluate_all(&setup, &plan.candidates, |_| &lines, &|| {}).expect("runs")
+        });
     });
 }
 

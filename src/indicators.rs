@@ -1,5 +1,13 @@
 //! Rolling statistics that strategies update one bar at a time, so each costs O(1) per bar and
-//! reads only values up to the current bar.
+//! reads only values up to the current bar; and indicator lines computed once per universe and
+//! shared by every run on it, so that a sweep of 190 moving-average pairs computes 29 averages,
+//! not 380.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::data::Universe;
+use crate::strategy::History;
 
 /// A simple moving average updated one value at a time, so strategies pay O(1) per bar.
 #[derive(Debug, Clone)]
@@ -184,6 +192,76 @@ impl RollingStats {
         self.shift = self.values.iter().sum::<f64>() / n;
         self.sum = self.values.iter().map(|v| v - self.shift).sum();
         self.sum_sq = self.values.iter().map(|v| (v - self.shift).powi(2)).sum();
+    }
+}
+
+/// What a shared line holds: one symbol's indicator, identified by its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum LineKey {
+    /// Simple moving average of the close of series `symbol` over `window` bars.
+    CloseMean { symbol: usize, window: usize },
+}
+
+/// A universe and the indicator lines computed on it so far. The lines borrow the universe, so
+/// it cannot change while they exist: a line is always the indicator of the prices runs see.
+#[derive(Debug)]
+pub struct Lines<'u> {
+    universe: &'u Universe,
+    computed: Mutex<HashMap<LineKey, Line>>,
+}
+
+impl<'u> Lines<'u> {
+    /// No line computed yet on `universe`.
+    #[must_use]
+    pub fn new(universe: &'u Universe) -> Self {
+        Lines {
+            universe,
+            computed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The universe the lines are computed on.
+    #[must_use]
+    #[inline]
+    pub fn universe(&self) -> &'u Universe {
+        self.universe
+    }
+
+    /// The simple moving average of series `symbol`'s close over `window` bars: computed on
+    /// first use by [`RollingMean`] over the whole calendar, so that its value at every bar is
+    /// exactly what a strategy pushing bar by bar would get.
+    pub(crate) fn close_mean(&self, symbol: usize, window: usize) -> Line {
+        let key = LineKey::CloseMean { symbol, window };
+        let mut computed = self.computed.lock().unwrap_or_else(PoisonError::into_inner);
+        computed
+            .entry(key)
+            .or_insert_with(|| {
+                let close = &self.universe.series[symbol].close;
+                let mut mean = RollingMean::new(window);
+                let values = (1..=close.len())
+                    .map(|end| mean.push(&close[..end]).unwrap_or(f64::NAN))
+                    .collect();
+                Line { values }
+            })
+            .clone()
+    }
+}
+
+/// An indicator's values on every bar of a universe. It is read only through [`Line::at`],
+/// which gives the value at the bar a strategy is shown and never a later one.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// One value per bar; NaN until the indicator is defined.
+    values: Arc<[f64]>,
+}
+
+impl Line {
+    /// The value after the close of `history.bar()`; `None` until the indicator is defined.
+    #[must_use]
+    #[inline]
+    pub fn at(&self, history: &History<'_>) -> Option<f64> {
+        let value = self.values[history.bar()];
+        (!value.is_nan()).then_some(value)
     }
 }
 

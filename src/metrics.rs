@@ -182,6 +182,22 @@ pub(crate) fn std_dev(xs: &[f64]) -> Option<f64> {
     covariance(xs, xs).map(f64::sqrt)
 }
 
+/// [`mean`] and [`std_dev`] of the values `values()` yields, with the same arithmetic (so the
+/// same bits) but without storing them.
+pub(crate) fn mean_and_std<I: Iterator<Item = f64>>(
+    values: impl Fn() -> I,
+) -> (Option<f64>, Option<f64>) {
+    let (count, sum) = values().fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+    if count == 0 {
+        return (None, None);
+    }
+    let mean = sum / count as f64;
+    let std = (count > 1).then(|| {
+        (values().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (count - 1) as f64).sqrt()
+    });
+    (Some(mean), std)
+}
+
 fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
     (denominator != 0.0 && denominator.is_finite()).then(|| numerator / denominator)
 }
@@ -192,33 +208,51 @@ fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
 /// `equity` is empty or its length differs from `dates` (a bug in the caller).
 #[must_use]
 pub fn performance(dates: &[Date], equity: &[f64], risk_free_annual: f64) -> Performance {
+    performance_from(dates, equity, &simple_returns(equity), risk_free_annual)
+}
+
+/// [`performance`] given the curve's [`simple_returns`] already computed (a sweep computes
+/// them once per run for this and for the Sharpe statistics).
+///
+/// # Panics
+/// As [`performance`], or `returns` is not one shorter than `equity`.
+#[must_use]
+pub fn performance_from(
+    dates: &[Date],
+    equity: &[f64],
+    returns: &[f64],
+    risk_free_annual: f64,
+) -> Performance {
     assert!(!equity.is_empty() && equity.len() == dates.len());
-    let returns = simple_returns(equity);
+    assert_eq!(returns.len(), equity.len() - 1);
     let rf = daily_rate(risk_free_annual);
-    let excess: Vec<f64> = returns.iter().map(|r| r - rf).collect();
-    let growth = equity[equity.len() - 1] / equity[0];
-    let years = returns.len() as f64 / PERIODS_PER_YEAR;
-    let calendar_years = (dates[dates.len() - 1] - dates[0]).num_days() as f64 / DAYS_PER_YEAR;
+    let n = returns.len();
+    let excess = || returns.iter().map(move |r| r - rf);
+    let (excess_mean, excess_std) = mean_and_std(excess);
+    // Without a risk-free rate the excess returns are the returns, bit for bit.
+    let volatility = if rf == 0.0 {
+        excess_std
+    } else {
+        std_dev(returns)
+    };
+    let growth = equity[n] / equity[0];
+    let years = n as f64 / PERIODS_PER_YEAR;
+    let calendar_years = (dates[n] - dates[0]).num_days() as f64 / DAYS_PER_YEAR;
     let root = PERIODS_PER_YEAR.sqrt();
-    let downside = mean(
-        &excess
-            .iter()
-            .map(|r| r.min(0.0).powi(2))
-            .collect::<Vec<_>>(),
-    )
-    .map(f64::sqrt);
+    let downside =
+        (n > 0).then(|| (excess().map(|r| r.min(0.0).powi(2)).sum::<f64>() / n as f64).sqrt());
     let cagr = (years > 0.0).then(|| growth.powf(1.0 / years) - 1.0);
     let drawdown = Drawdown::deepest(dates, equity);
     Performance {
         total_return: growth - 1.0,
         cagr,
         cagr_calendar: (calendar_years > 0.0).then(|| growth.powf(1.0 / calendar_years) - 1.0),
-        annual_volatility: std_dev(&returns).map(|s| s * root),
-        sharpe: mean(&excess)
-            .zip(std_dev(&excess))
+        annual_volatility: volatility.map(|s| s * root),
+        sharpe: excess_mean
+            .zip(excess_std)
             .and_then(|(m, s)| ratio(m, s))
             .map(|r| r * root),
-        sortino: mean(&excess)
+        sortino: excess_mean
             .zip(downside)
             .and_then(|(m, d)| ratio(m, d))
             .map(|r| r * root),
@@ -277,8 +311,10 @@ impl Drawdown {
 #[must_use]
 pub fn activity(run: &Run, trades: &[Trade]) -> Activity {
     let bars = run.equity.len();
-    let invested = (0..bars)
-        .filter(|t| (0..run.symbols).any(|s| run.units(*t, s) != 0.0))
+    let invested = run
+        .holdings
+        .chunks_exact(run.symbols.max(1))
+        .filter(|units| units.iter().any(|u| *u != 0.0))
         .count();
     let closed: Vec<&Trade> = trades.iter().filter(|t| t.is_closed()).collect();
     let winners = closed.iter().filter(|t| t.pnl > 0.0).count();

@@ -8,10 +8,11 @@ use crate::Result;
 use crate::data::{Dataset, FileReport, LoadOptions, PriceMode, Universe};
 use crate::engine::{self, EngineOptions, Run};
 use crate::events;
+use crate::indicators::Lines;
 use crate::metrics::{self, Metrics};
 use crate::report::summary::{self, BenchmarkInfo, Summary};
 use crate::strategies;
-use crate::strategy::Params;
+use crate::strategy::{Params, Strategy, StrategySpec};
 use crate::stress::{self, Window};
 use crate::trades::{self, Trade};
 
@@ -143,54 +144,187 @@ fn key_of(pair: &str) -> &str {
     pair.split_once('=').map_or(pair, |(key, _)| key).trim()
 }
 
+/// A request resolved against its dataset: the strategy, and the symbols the user asked it to
+/// trade. Building strategies and loading their market are separate steps so that a sweep
+/// loads the data once for all its parameter sets.
+pub struct Setup<'r> {
+    /// The request.
+    pub request: &'r RunRequest,
+    /// The registered strategy.
+    pub spec: &'static StrategySpec,
+    /// The opened dataset.
+    pub dataset: Dataset,
+    /// The symbols asked for (every symbol of the dataset when none were named).
+    symbols: Vec<String>,
+}
+
+/// The data a strategy runs on: its symbols, then the benchmark unless it is one of them,
+/// loaded and aligned.
+#[derive(Debug, Clone)]
+pub struct Market {
+    /// The aligned series.
+    pub universe: Universe,
+    /// What the loader found in each file.
+    pub files: Vec<FileReport>,
+    /// The benchmark's symbol.
+    pub benchmark: String,
+    /// The benchmark's series in the universe.
+    pub benchmark_index: usize,
+}
+
+/// A simulation and what is measured from it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The simulation.
+    pub run: Run,
+    /// Round trips.
+    pub trades: Vec<Trade>,
+    /// Daily simple returns of the equity curve.
+    pub returns: Vec<f64>,
+    /// Performance and activity.
+    pub metrics: Metrics,
+}
+
+impl<'r> Setup<'r> {
+    /// Finds the strategy and opens the dataset of `request`.
+    ///
+    /// # Errors
+    /// Unknown strategy, unreadable dataset, or a named symbol the dataset does not hold.
+    pub fn new(request: &'r RunRequest) -> Result<Self> {
+        let spec = strategies::find(&request.strategy)?;
+        let dataset = Dataset::open(&request.data)?;
+        let symbols = if request.symbols.is_empty() {
+            dataset.symbols()
+        } else {
+            request
+                .symbols
+                .iter()
+                .map(|s| dataset.canonical(s))
+                .collect::<Result<Vec<_>>>()?
+        };
+        Ok(Setup {
+            request,
+            spec,
+            dataset,
+            symbols,
+        })
+    }
+
+    /// Reads `key=value` pairs as the strategy's parameters.
+    ///
+    /// # Errors
+    /// An unknown key or a pair without `=`.
+    pub fn params(&self, pairs: &[String]) -> Result<Params> {
+        Params::parse(self.spec, pairs)
+    }
+
+    /// Builds the strategy with `params` for the requested symbols.
+    ///
+    /// # Errors
+    /// The strategy refuses the parameters or the symbols.
+    pub fn build(&self, params: &Params) -> Result<Box<dyn Strategy>> {
+        (self.spec.build)(params, &self.symbols)
+    }
+
+    /// Loads and aligns the symbols a strategy trades, and the benchmark.
+    ///
+    /// # Errors
+    /// A symbol the dataset does not hold, or a file that is refused.
+    pub fn market(&self, traded: &[String]) -> Result<Market> {
+        let request = self.request;
+        let dataset = &self.dataset;
+        for symbol in traded {
+            dataset
+                .path(symbol)
+                .map_err(|e| e.for_strategy(self.spec.name))?;
+        }
+        let mut wanted = traded.to_vec();
+        let benchmark = match &request.benchmark {
+            Some(symbol) => dataset.canonical(symbol)?,
+            None => dataset
+                .canonical(DEFAULT_BENCHMARK)
+                .unwrap_or_else(|_| wanted[0].clone()),
+        };
+        let benchmark_index = if let Some(i) = wanted.iter().position(|s| *s == benchmark) {
+            i
+        } else {
+            wanted.push(benchmark.clone());
+            wanted.len() - 1
+        };
+        let (universe, files) = dataset.universe(&wanted, &request.load, request.prices)?;
+        Ok(Market {
+            universe,
+            files,
+            benchmark,
+            benchmark_index,
+        })
+    }
+}
+
+/// Simulates `strategy` on the universe of `lines` with the request's engine options, and
+/// measures it.
+///
+/// # Errors
+/// A strategy answer the engine refuses.
+pub fn measure(
+    name: &str,
+    strategy: &mut dyn Strategy,
+    lines: &Lines<'_>,
+    request: &RunRequest,
+) -> Result<Outcome> {
+    let universe = lines.universe();
+    let run = engine::simulate_on(name, strategy, lines, &request.engine)?;
+    let last = universe.len() - 1;
+    let last_close: Vec<f64> = universe.series.iter().map(|s| s.close[last]).collect();
+    let trades = trades::round_trips(&run, &universe.dates, &last_close);
+    let returns = metrics::simple_returns(&run.equity);
+    let metrics = Metrics {
+        performance: metrics::performance_from(
+            &universe.dates,
+            &run.equity,
+            &returns,
+            request.risk_free,
+        ),
+        activity: metrics::activity(&run, &trades),
+    };
+    Ok(Outcome {
+        run,
+        trades,
+        returns,
+        metrics,
+    })
+}
+
 /// Runs a backtest.
 ///
 /// # Errors
 /// Unknown strategy or parameter, missing symbol, bad data file, or a strategy answer the
 /// engine refuses.
 pub fn execute(request: &RunRequest) -> Result<RunReport> {
-    let spec = strategies::find(&request.strategy)?;
-    let params = Params::parse(spec, &request.params)?;
-    let dataset = Dataset::open(&request.data)?;
-    let symbols = if request.symbols.is_empty() {
-        dataset.symbols()
-    } else {
-        request
-            .symbols
-            .iter()
-            .map(|s| dataset.canonical(s))
-            .collect::<Result<Vec<_>>>()?
-    };
-    let mut strategy = (spec.build)(&params, &symbols)?;
-    let mut wanted: Vec<String> = strategy.symbols().to_vec();
-    let benchmark = match &request.benchmark {
-        Some(symbol) => dataset.canonical(symbol)?,
-        None => dataset
-            .canonical(DEFAULT_BENCHMARK)
-            .unwrap_or_else(|_| wanted[0].clone()),
-    };
-    let bench_index = if let Some(i) = wanted.iter().position(|s| *s == benchmark) {
-        i
-    } else {
-        wanted.push(benchmark.clone());
-        wanted.len() - 1
-    };
-    for symbol in strategy.symbols() {
-        dataset
-            .path(symbol)
-            .map_err(|e| e.for_strategy(spec.name))?;
-    }
-    let (universe, files) = dataset.universe(&wanted, &request.load, request.prices)?;
-    let run = engine::simulate(spec.name, strategy.as_mut(), &universe, &request.engine)?;
+    let setup = Setup::new(request)?;
+    let spec = setup.spec;
+    let params = setup.params(&request.params)?;
+    let mut strategy = setup.build(&params)?;
+    let Market {
+        universe,
+        files,
+        benchmark,
+        benchmark_index,
+    } = setup.market(strategy.symbols())?;
+    let Outcome {
+        run,
+        trades,
+        returns,
+        metrics,
+    } = measure(
+        spec.name,
+        strategy.as_mut(),
+        &Lines::new(&universe),
+        request,
+    )?;
     let last = universe.len() - 1;
-    let last_close: Vec<f64> = universe.series.iter().map(|s| s.close[last]).collect();
-    let trades = trades::round_trips(&run, &universe.dates, &last_close);
-    let metrics = Metrics {
-        performance: metrics::performance(&universe.dates, &run.equity, request.risk_free),
-        activity: metrics::activity(&run, &trades),
-    };
     let benchmark_equity =
-        engine::buy_and_hold_curve(&universe.series[bench_index].close, request.engine.cash);
+        engine::buy_and_hold_curve(&universe.series[benchmark_index].close, request.engine.cash);
     let windows: Vec<Window> = stress::built_in()
         .into_iter()
         .chain(request.windows.iter().cloned())
@@ -207,7 +341,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         request,
         spec_name: spec.name,
         params: &params,
-        dataset: &dataset,
+        dataset: &setup.dataset,
         universe: &universe,
         run: &run,
         files: &files,
@@ -218,7 +352,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
             metrics: metrics::performance(&universe.dates, &benchmark_equity, request.risk_free),
         },
         benchmark_metrics: metrics::relative(
-            &metrics::simple_returns(&run.equity),
+            &returns,
             &metrics::simple_returns(&benchmark_equity),
             request.risk_free,
         ),

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::data::Universe;
+use crate::indicators::{Line, Lines};
 use crate::{Date, Error, Result};
 
 /// Target portfolio weights, one per symbol of the strategy (fractions of equity; negative is
@@ -35,19 +36,34 @@ pub trait Strategy {
 #[derive(Debug, Clone, Copy)]
 pub struct History<'a> {
     universe: &'a Universe,
+    lines: &'a Lines<'a>,
     bar: usize,
 }
 
 impl<'a> History<'a> {
-    /// The view after the close of `bar`.
+    /// The view after the close of `bar` of the universe of `lines`.
     ///
     /// # Panics
     /// `bar` is past the end of the universe (a bug in the engine, never input-driven).
     #[must_use]
     #[inline]
-    pub fn new(universe: &'a Universe, bar: usize) -> Self {
+    pub fn new(lines: &'a Lines<'a>, bar: usize) -> Self {
+        let universe = lines.universe();
         assert!(bar < universe.len(), "bar {bar} beyond the calendar");
-        History { universe, bar }
+        History {
+            universe,
+            lines,
+            bar,
+        }
+    }
+
+    /// The simple moving average of symbol `s`'s close over `window` bars, as a line to read
+    /// with [`Line::at`] on every later bar. It is computed once per universe and shared by
+    /// every run on it (the runs of a sweep), and equals [`crate::indicators::RollingMean`]
+    /// pushed bar by bar.
+    #[must_use]
+    pub fn close_mean(&self, s: usize, window: usize) -> Line {
+        self.lines.close_mean(s, window)
     }
 
     /// Index of the bar that has just closed (0-based).

@@ -3,8 +3,9 @@
 //! best one overfits; the probabilistic and deflated Sharpe ratios (Bailey & López de Prado)
 //! measure that, so a sweep reports them beside its ranking.
 //!
-//! Every combination is an ordinary [`RunRequest`] run by [`crate::run::execute_many`], so a row of a sweep
-//! is exactly what `backtest run` gives for the same parameters.
+//! Every combination runs through [`crate::run::measure`], as `backtest run` does, so a row of a
+//! sweep is exactly what `backtest run` gives for the same parameters; only the data is loaded
+//! once for all of them.
 
 use std::fmt::Write as _;
 use std::str::FromStr;
@@ -13,8 +14,10 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::metrics::{self, Performance};
 use crate::report::text::{number, percent};
-use crate::run::{RunRequest, execute_many_with};
-use crate::strategies;
+use rayon::prelude::*;
+
+use crate::indicators::Lines;
+use crate::run::{Market, RunRequest, Setup, measure};
 use crate::strategy::Params;
 use crate::{Error, Result};
 
@@ -160,8 +163,15 @@ impl Moments {
         }
         let count = n as f64;
         let mean = returns.iter().sum::<f64>() / count;
-        let central = |k: i32| returns.iter().map(|r| (r - mean).powi(k)).sum::<f64>() / count;
-        let (m2, m3, m4) = (central(2), central(3), central(4));
+        let (mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0);
+        for r in returns {
+            let d = r - mean;
+            let d2 = d * d;
+            s2 += d2;
+            s3 += d2 * d;
+            s4 += d2 * d2;
+        }
+        let (m2, m3, m4) = (s2 / count, s3 / count, s4 / count);
         if m2 <= 0.0 || !m2.is_finite() {
             return None;
         }
@@ -289,13 +299,139 @@ pub struct Sweep {
     pub skipped: Vec<(Vec<String>, String)>,
 }
 
-/// Runs `template` once per combination of `grids` (on top of its `--param` pairs). The
-/// combinations the strategy's builder refuses (fast >= slow...) are skipped and counted, not
-/// failed: a grid naturally crosses such pairs.
+/// One combination the strategy accepts, ready to run.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The parameter values, in the order of the grids.
+    pub values: Vec<String>,
+    /// The strategy's parameters: `--param` pairs and these values.
+    pub params: Params,
+    /// The symbols the strategy trades with them.
+    pub symbols: Vec<String>,
+}
+
+/// The combinations of a sweep checked against the strategy's builder.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The swept parameters' names.
+    pub names: Vec<String>,
+    /// The combinations the strategy accepts, in grid order.
+    pub candidates: Vec<Candidate>,
+    /// The combinations the strategy refused, with its reason.
+    pub skipped: Vec<(Vec<String>, String)>,
+}
+
+impl Plan {
+    /// Builds every combination of `grids` (on top of the request's `--param` pairs). The
+    /// combinations the builder refuses (fast >= slow...) are skipped and counted, not failed: a
+    /// grid naturally crosses such pairs.
+    ///
+    /// # Errors
+    /// A grid name the strategy does not have (the message lists the valid ones), a parameter
+    /// both fixed and swept, or too many combinations.
+    pub fn new(setup: &Setup<'_>, grids: &[Grid]) -> Result<Plan> {
+        let spec = setup.spec;
+        let fixed = &setup.request.params;
+        let valid: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+        for (i, grid) in grids.iter().enumerate() {
+            if !valid.contains(&grid.name.as_str()) {
+                return Err(Error::Usage(format!(
+                    "strategy {} has no parameter {:?} to sweep; its parameters: {}",
+                    spec.name,
+                    grid.name,
+                    valid.join(", ")
+                )));
+            }
+            if grids[..i].iter().any(|g| g.name == grid.name)
+                || fixed.iter().any(|p| {
+                    p.split_once('=')
+                        .is_some_and(|(k, _)| k.trim() == grid.name)
+                })
+            {
+                return Err(Error::Usage(format!(
+                    "parameter {} is given more than once (--grid or --param)",
+                    grid.name
+                )));
+            }
+        }
+        let mut candidates = Vec::new();
+        let mut skipped = Vec::new();
+        for values in combinations(grids)? {
+            let mut pairs = fixed.clone();
+            pairs.extend(
+                grids
+                    .iter()
+                    .zip(&values)
+                    .map(|(g, v)| format!("{}={v}", g.name)),
+            );
+            let built = setup
+                .params(&pairs)
+                .and_then(|params| Ok((setup.build(&params)?.symbols().to_vec(), params)));
+            match built {
+                Ok((symbols, params)) => candidates.push(Candidate {
+                    values,
+                    params,
+                    symbols,
+                }),
+                Err(Error::Usage(reason)) => skipped.push((values, reason)),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(Plan {
+            names: grids.iter().map(|g| g.name.clone()).collect(),
+            candidates,
+            skipped,
+        })
+    }
+}
+
+/// Runs one candidate on `universe`: exactly the simulation and metrics of `backtest run`.
 ///
 /// # Errors
-/// An unknown strategy, a grid name the strategy does not have (the message lists the valid
-/// ones), a parameter both fixed and swept, or any error of a run itself.
+/// A strategy answer the engine refuses.
+pub fn evaluate(setup: &Setup<'_>, candidate: &Candidate, lines: &Lines<'_>) -> Result<Row> {
+    let mut strategy = setup.build(&candidate.params)?;
+    let outcome = measure(setup.spec.name, strategy.as_mut(), lines, setup.request)?;
+    let moments = Moments::of(&outcome.returns);
+    Ok(Row {
+        values: candidate.values.clone(),
+        performance: outcome.metrics.performance,
+        trades: outcome.metrics.activity.trades,
+        psr: moments.as_ref().and_then(|m| probabilistic_sharpe(m, 0.0)),
+        moments,
+    })
+}
+
+/// Runs every candidate, in parallel, candidate `i` on the universe of `lines_of(i)` (whose
+/// indicator lines the runs share); the rows keep the candidates' order. `on_done` is called as
+/// each run finishes.
+///
+/// # Errors
+/// The first error of a run, in candidate order.
+pub fn evaluate_all<'l, 'u: 'l>(
+    setup: &Setup<'_>,
+    candidates: &[Candidate],
+    lines_of: impl Fn(usize) -> &'l Lines<'u> + Sync,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Vec<Row>> {
+    let rows: Vec<Result<Row>> = candidates
+        .par_iter()
+        .enumerate()
+        .map(|(i, candidate)| {
+            let row = evaluate(setup, candidate, lines_of(i));
+            on_done();
+            row
+        })
+        .collect();
+    rows.into_iter().collect()
+}
+
+/// Runs `template` once per combination of `grids` (see [`Plan::new`]); the data is loaded
+/// once per distinct set of traded symbols and shared by the runs.
+///
+/// # Errors
+/// An unknown strategy, a bad grid (see [`Plan::new`]), a data error, or any error of a run
+/// itself.
 pub fn run(template: &RunRequest, grids: &[Grid]) -> Result<Sweep> {
     run_with(template, grids, &|| {})
 }
@@ -310,75 +446,31 @@ pub fn run_with(
     grids: &[Grid],
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Sweep> {
-    let spec = strategies::find(&template.strategy)?;
-    let valid: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
-    for (i, grid) in grids.iter().enumerate() {
-        if !valid.contains(&grid.name.as_str()) {
-            return Err(Error::Usage(format!(
-                "strategy {} has no parameter {:?} to sweep; its parameters: {}",
-                spec.name,
-                grid.name,
-                valid.join(", ")
-            )));
-        }
-        if grids[..i].iter().any(|g| g.name == grid.name)
-            || template.params.iter().any(|p| {
-                p.split_once('=')
-                    .is_some_and(|(k, _)| k.trim() == grid.name)
-            })
-        {
-            return Err(Error::Usage(format!(
-                "parameter {} is given more than once (--grid or --param)",
-                grid.name
-            )));
-        }
+    let setup = Setup::new(template)?;
+    let plan = Plan::new(&setup, grids)?;
+    plan.skipped.iter().for_each(|_| on_done());
+    // One market per distinct set of traded symbols; `market_of[i]` is candidate i's.
+    let mut markets: Vec<(&[String], Market)> = Vec::new();
+    let mut market_of = Vec::with_capacity(plan.candidates.len());
+    for candidate in &plan.candidates {
+        let index = if let Some(index) = markets.iter().position(|(s, _)| *s == candidate.symbols) {
+            index
+        } else {
+            markets.push((&candidate.symbols, setup.market(&candidate.symbols)?));
+            markets.len() - 1
+        };
+        market_of.push(index);
     }
-    let mut requests = Vec::new();
-    let mut accepted = Vec::new();
-    let mut skipped = Vec::new();
-    for values in combinations(grids)? {
-        let mut params = template.params.clone();
-        params.extend(
-            grids
-                .iter()
-                .zip(&values)
-                .map(|(g, v)| format!("{}={v}", g.name)),
-        );
-        match Params::parse(spec, &params).and_then(|p| (spec.build)(&p, &template.symbols)) {
-            Ok(_) => {
-                requests.push(RunRequest {
-                    params,
-                    ..template.clone()
-                });
-                accepted.push(values);
-            }
-            Err(Error::Usage(reason)) => {
-                skipped.push((values, reason));
-                on_done();
-            }
-            Err(other) => return Err(other),
-        }
-    }
-    let mut rows = Vec::with_capacity(requests.len());
-    for (values, report) in accepted
-        .into_iter()
-        .zip(execute_many_with(&requests, on_done))
-    {
-        let report = report?;
-        let moments = Moments::of(&metrics::simple_returns(&report.run.equity));
-        rows.push(Row {
-            values,
-            performance: report.summary.metrics.performance.clone(),
-            trades: report.summary.metrics.activity.trades,
-            psr: moments.as_ref().and_then(|m| probabilistic_sharpe(m, 0.0)),
-            moments,
-        });
-    }
+    let lines: Vec<Lines<'_>> = markets
+        .iter()
+        .map(|(_, market)| Lines::new(&market.universe))
+        .collect();
+    let rows = evaluate_all(&setup, &plan.candidates, |i| &lines[market_of[i]], on_done)?;
     Ok(Sweep {
-        strategy: spec.name.to_string(),
-        names: grids.iter().map(|g| g.name.clone()).collect(),
+        strategy: setup.spec.name.to_string(),
+        names: plan.names,
         rows,
-        skipped,
+        skipped: plan.skipped,
     })
 }
 

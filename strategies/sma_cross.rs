@@ -3,7 +3,7 @@
 //! on the opposite cross. Each symbol has an equal slot (1/N of equity), so with one symbol it
 //! is all in or all out; the first possible signal is at bar `slow` (0-based).
 
-use crate::indicators::RollingMean;
+use crate::indicators::Line;
 use crate::strategy::{History, Params, Strategy, StrategySpec, Targets};
 
 /// Registry entry.
@@ -33,11 +33,12 @@ fn build(params: &Params, symbols: &[String]) -> crate::Result<Box<dyn Strategy>
     }
     Ok(Box::new(SmaCross {
         symbols: symbols.to_vec(),
+        fast,
+        slow,
         legs: symbols
             .iter()
             .map(|_| Leg {
-                fast: RollingMean::new(fast),
-                slow: RollingMean::new(slow),
+                averages: None,
                 previous: None,
                 long: false,
             })
@@ -47,13 +48,16 @@ fn build(params: &Params, symbols: &[String]) -> crate::Result<Box<dyn Strategy>
 
 struct SmaCross {
     symbols: Vec<String>,
+    fast: usize,
+    slow: usize,
     legs: Vec<Leg>,
 }
 
 /// One symbol's averages and state.
 struct Leg {
-    fast: RollingMean,
-    slow: RollingMean,
+    /// The fast and slow averages, taken from the history on the first bar (shared with every
+    /// other run on the same data, as in a sweep).
+    averages: Option<(Line, Line)>,
     /// (fast, slow) at the previous bar, once both exist.
     previous: Option<(f64, f64)>,
     long: bool,
@@ -67,8 +71,13 @@ impl Strategy for SmaCross {
     fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
         let mut changed = false;
         for (s, leg) in self.legs.iter_mut().enumerate() {
-            let close = history.close(s);
-            let now = leg.fast.push(close).zip(leg.slow.push(close));
+            let (fast, slow) = leg.averages.get_or_insert_with(|| {
+                (
+                    history.close_mean(s, self.fast),
+                    history.close_mean(s, self.slow),
+                )
+            });
+            let now = fast.at(history).zip(slow.at(history));
             if let (Some((f0, s0)), Some((f1, s1))) = (leg.previous, now) {
                 if !leg.long && f0 < s0 && f1 > s1 {
                     leg.long = true;
@@ -80,8 +89,8 @@ impl Strategy for SmaCross {
             }
             leg.previous = now;
         }
-        let slot = 1.0 / self.legs.len() as f64;
         changed.then(|| {
+            let slot = 1.0 / self.legs.len() as f64;
             self.legs
                 .iter()
                 .map(|l| if l.long { slot } else { 0.0 })

@@ -12,6 +12,7 @@ pub use portfolio::{Fill, Side};
 use serde::Serialize;
 
 use crate::data::Universe;
+use crate::indicators::Lines;
 use crate::strategy::{History, Strategy, Targets};
 use crate::{Error, Result};
 use portfolio::Portfolio;
@@ -99,6 +100,21 @@ pub fn simulate(
     universe: &Universe,
     options: &EngineOptions,
 ) -> Result<Run> {
+    simulate_on(name, strategy, &Lines::new(universe), options)
+}
+
+/// [`simulate`] on the universe of `lines`, sharing the indicator lines already computed on it
+/// (by earlier runs of a sweep).
+///
+/// # Errors
+/// As [`simulate`].
+pub fn simulate_on(
+    name: &str,
+    strategy: &mut dyn Strategy,
+    lines: &Lines<'_>,
+    options: &EngineOptions,
+) -> Result<Run> {
+    let universe = lines.universe();
     let k = strategy.symbols().len();
     let matches = universe.series.len() >= k
         && strategy
@@ -133,7 +149,7 @@ pub fn simulate(
         if options.fill == FillMode::NextOpen && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.open[t], &mut run);
         }
-        if let Some(targets) = ask(name, strategy, &History::new(universe, t))? {
+        if let Some(targets) = ask(name, strategy, &History::new(lines, t))? {
             check_targets(name, universe.dates[t], &targets, k, options.max_leverage)?;
             portfolio.set_targets(&targets);
             run.decisions.push((t, targets));
