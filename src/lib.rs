@@ -27,6 +27,7 @@ pub mod stress;
 pub mod sweep;
 pub mod synth;
 pub mod trades;
+pub mod walkforward;
 
 #[path = "../strategies/mod.rs"]
 pub mod strategies;

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use crate::Result;
 use crate::data::{Dataset, FileReport, LoadOptions, PriceMode, Universe};
 use crate::engine::{self, EngineOptions, Run};
 use crate::events;
@@ -15,6 +14,7 @@ use crate::strategies;
 use crate::strategy::{Params, Strategy, StrategySpec};
 use crate::stress::{self, Window};
 use crate::trades::{self, Trade};
+use crate::{Date, Error, Result};
 
 /// The market every strategy is measured against, where the dataset has it.
 pub const DEFAULT_BENCHMARK: &str = "SPY";
@@ -42,6 +42,9 @@ pub struct RunRequest {
     pub risk_free: f64,
     /// Stress windows to measure besides the built-in ones.
     pub windows: Vec<Window>,
+    /// Trade, and measure, only from this date; the strategy sees the bars before it as
+    /// history (its indicators warm up on them).
+    pub trade_from: Option<Date>,
 }
 
 impl RunRequest {
@@ -60,6 +63,7 @@ impl RunRequest {
             engine: EngineOptions::default(),
             risk_free: 0.0,
             windows: vec![],
+            trade_from: None,
         }
     }
 }
@@ -175,6 +179,8 @@ pub struct Market {
 /// A simulation and what is measured from it.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The universe's bar at which trading began (0 without `trade_from`): the run's bar 0.
+    pub first: usize,
     /// The simulation.
     pub run: Run,
     /// Round trips.
@@ -261,11 +267,11 @@ impl<'r> Setup<'r> {
     }
 }
 
-/// Simulates `strategy` on the universe of `lines` with the request's engine options, and
-/// measures it.
+/// Simulates `strategy` on the universe of `lines` with the request's engine options, from
+/// `trade_from` if the request has it, and measures it over the bars it traded.
 ///
 /// # Errors
-/// A strategy answer the engine refuses.
+/// A strategy answer the engine refuses, or a `trade_from` after the last bar.
 pub fn measure(
     name: &str,
     strategy: &mut dyn Strategy,
@@ -273,21 +279,27 @@ pub fn measure(
     request: &RunRequest,
 ) -> Result<Outcome> {
     let universe = lines.universe();
-    let run = engine::simulate_on(name, strategy, lines, &request.engine)?;
+    let first = match request.trade_from {
+        None => 0,
+        Some(date) => universe.bar_on_or_after(date).ok_or_else(|| {
+            Error::Usage(format!(
+                "--trade-from {date} is after the last bar of the data ({})",
+                universe.dates[universe.len() - 1]
+            ))
+        })?,
+    };
+    let run = engine::simulate_on(name, strategy, lines, &request.engine, first)?;
+    let dates = &universe.dates[first..];
     let last = universe.len() - 1;
     let last_close: Vec<f64> = universe.series.iter().map(|s| s.close[last]).collect();
-    let trades = trades::round_trips(&run, &universe.dates, &last_close);
+    let trades = trades::round_trips(&run, dates, &last_close);
     let returns = metrics::simple_returns(&run.equity);
     let metrics = Metrics {
-        performance: metrics::performance_from(
-            &universe.dates,
-            &run.equity,
-            &returns,
-            request.risk_free,
-        ),
+        performance: metrics::performance_from(dates, &run.equity, &returns, request.risk_free),
         activity: metrics::activity(&run, &trades),
     };
     Ok(Outcome {
+        first,
         run,
         trades,
         returns,
@@ -312,6 +324,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         benchmark_index,
     } = setup.market(strategy.symbols())?;
     let Outcome {
+        first,
         run,
         trades,
         returns,
@@ -322,6 +335,12 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         &Lines::new(&universe),
         request,
     )?;
+    // Everything below, like the run, covers the bars traded.
+    let universe = if first == 0 {
+        universe
+    } else {
+        universe.slice(first..universe.len())
+    };
     let last = universe.len() - 1;
     let benchmark_equity =
         engine::buy_and_hold_curve(&universe.series[benchmark_index].close, request.engine.cash);
@@ -330,11 +349,15 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         .chain(request.windows.iter().cloned())
         .collect();
     let events = strategy.signal_bars().map(|bars| {
+        let traded: Vec<usize> = bars
+            .iter()
+            .filter_map(|bar| bar.checked_sub(first))
+            .collect();
         events::study(
             &universe.series[0].symbol,
             &universe.dates,
             &universe.series[0].close,
-            bars,
+            &traded,
         )
     });
     let summary = summary::build(summary::Parts {

@@ -385,7 +385,16 @@ impl Plan {
     }
 }
 
-/// Runs one candidate on `universe`: exactly the simulation and metrics of `backtest run`.
+impl Plan {
+    /// The candidate a row of this plan's runs came from.
+    #[must_use]
+    pub fn candidate(&self, row: &Row) -> Option<&Candidate> {
+        self.candidates.iter().find(|c| c.values == row.values)
+    }
+}
+
+/// Runs one candidate on the universe of `lines`: exactly the simulation and metrics of
+/// `backtest run`.
 ///
 /// # Errors
 /// A strategy answer the engine refuses.
@@ -516,6 +525,15 @@ impl Sweep {
             },
         );
         rows
+    }
+
+    /// The best row by `metric`, if any row has it.
+    #[must_use]
+    pub fn best(&self, metric: Metric) -> Option<&Row> {
+        self.ranked(metric)
+            .first()
+            .copied()
+            .filter(|row| metric.of(&row.performance).is_some())
     }
 
     /// Deflated Sharpe ratio of `best`, against every valid trial of the sweep.

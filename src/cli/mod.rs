@@ -8,6 +8,7 @@ mod list;
 mod run;
 mod sweep;
 mod synth;
+mod walkforward;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,9 @@ enum Command {
     /// Run a strategy over every combination of parameter grids, ranked, with overfitting
     /// statistics (probabilistic and deflated Sharpe ratios).
     Sweep(sweep::SweepArgs),
+    /// Choose parameters on each training window, trade them on the next, and compare the
+    /// stitched out-of-sample run with the hindsight best.
+    WalkForward(walkforward::WalkForwardArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +137,7 @@ pub fn main() -> Result<ExitCode> {
         Some(Command::Compare(args)) => compare::compare_sets(&args),
         Some(Command::Baseline(command)) => baseline::baseline(&command),
         Some(Command::Sweep(args)) => sweep::sweep(&args),
+        Some(Command::WalkForward(args)) => walkforward::walk_forward(&args),
     }
 }
 

@@ -52,6 +52,10 @@ pub(super) struct RunArgs {
     /// A stress window to report besides the built-in ones, as NAME=FROM..TO (repeatable).
     #[arg(long = "window", value_name = "NAME=FROM..TO")]
     windows: Vec<crate::stress::Window>,
+    /// Trade, and report, only from this date (YYYY-MM-DD): the strategy sees the earlier bars
+    /// as history, so its indicators are warm, and starts holding what it would have held.
+    #[arg(long, value_name = "DATE")]
+    trade_from: Option<crate::Date>,
     /// Largest sum of absolute target weights a strategy may ask for.
     #[arg(long, default_value_t = 1.0)]
     max_leverage: f64,
@@ -111,6 +115,7 @@ impl RunArgs {
             },
             risk_free: self.risk_free,
             windows: self.windows.clone(),
+            trade_from: self.trade_from,
             ..self.inputs.request(strategy)?
         })
     }

@@ -42,21 +42,8 @@ pub(super) struct SweepArgs {
 
 pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let template = args.inputs.request(&args.strategy)?;
-    let bar = if std::io::stderr().is_terminal() {
-        let total = sweep::combinations(&args.grids)?.len();
-        let bar = ProgressBar::with_draw_target(
-            Some(u64::try_from(total).unwrap_or(u64::MAX)),
-            ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} combinations, {elapsed} ({eta} left)",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let total = sweep::combinations(&args.grids)?.len();
+    let bar = progress(Some(total), "combinations");
     let result = sweep::run_with(&template, &args.grids, &|| bar.inc(1));
     bar.finish_and_clear();
     let result = result?;
@@ -73,6 +60,25 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     super::emit(&format!("{table}\nsweep written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on standard error when it is a terminal (hidden otherwise, so that pipes and
+/// logs stay clean), counting `what` up to `total` if known.
+pub(super) fn progress(total: Option<usize>, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let length = total.map(|n| u64::try_from(n).unwrap_or(u64::MAX));
+    let bar = ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr());
+    let template = if total.is_some() {
+        format!("{{bar:40}} {{pos}}/{{len}} {what}, {{elapsed}} ({{eta}} left)")
+    } else {
+        format!("{{spinner}} {{pos}} {what}, {{elapsed}}")
+    };
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// The metric's name in a chart's title, and whether it is a return (printed in percent).
@@ -100,11 +106,7 @@ fn heatmap(path: &Path, args: &SweepArgs, data: &[PathBuf], result: &Sweep) -> R
             cells[r][c] = Some(args.metric.of(&row.performance));
         }
     }
-    let best = result
-        .ranked(args.metric)
-        .first()
-        .filter(|row| args.metric.of(&row.performance).is_some())
-        .and_then(|row| place(&row.values));
+    let best = result.best(args.metric).and_then(|row| place(&row.values));
     let (metric, percent) = label(args.metric);
     let title = format!(
         "{}: {metric} by {} and {}",

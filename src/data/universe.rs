@@ -105,6 +105,38 @@ impl Universe {
         self.dates.is_empty()
     }
 
+    /// The bars of `range` only, every series cut alike.
+    ///
+    /// # Panics
+    /// The range goes past the end of the calendar (a bug in the caller).
+    #[must_use]
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Universe {
+        Universe {
+            dates: self.dates[range.clone()].to_vec(),
+            series: self
+                .series
+                .iter()
+                .map(|s| Series {
+                    symbol: s.symbol.clone(),
+                    open: s.open[range.clone()].to_vec(),
+                    high: s.high[range.clone()].to_vec(),
+                    low: s.low[range.clone()].to_vec(),
+                    close: s.close[range.clone()].to_vec(),
+                    present: s.present[range.clone()].to_vec(),
+                    close_only: s.close_only,
+                    adjusted: s.adjusted,
+                })
+                .collect(),
+        }
+    }
+
+    /// The first bar on or after `date`, if any.
+    #[must_use]
+    pub fn bar_on_or_after(&self, date: Date) -> Option<usize> {
+        let bar = self.dates.partition_point(|d| *d < date);
+        (bar < self.dates.len()).then_some(bar)
+    }
+
     /// The index of `symbol`'s series.
     #[must_use]
     pub fn index_of(&self, symbol: &str) -> Option<usize> {

@@ -85,6 +85,23 @@ impl Run {
     pub fn units(&self, t: usize, s: usize) -> f64 {
         self.holdings[t * self.symbols + s]
     }
+
+    /// The run from bar `first` on, renumbered so that `first` is bar 0. Nothing may have
+    /// traded or been decided before `first` (the warm-up of [`simulate_on`]).
+    fn since(mut self, first: usize) -> Run {
+        debug_assert!(self.fills.iter().all(|f| f.bar >= first));
+        debug_assert!(self.decisions.iter().all(|(bar, _)| *bar >= first));
+        self.equity.drain(..first);
+        self.cash.drain(..first);
+        self.holdings.drain(..first * self.symbols);
+        for fill in &mut self.fills {
+            fill.bar -= first;
+        }
+        for (bar, _) in &mut self.decisions {
+            *bar -= first;
+        }
+        self
+    }
 }
 
 /// Runs `strategy` over `universe`. The strategy's symbols must be the first series of the
@@ -100,15 +117,71 @@ pub fn simulate(
     universe: &Universe,
     options: &EngineOptions,
 ) -> Result<Run> {
-    simulate_on(name, strategy, &Lines::new(universe), options)
+    simulate_on(name, strategy, &Lines::new(universe), options, 0)
 }
 
 /// [`simulate`] on the universe of `lines`, sharing the indicator lines already computed on it
-/// (by earlier runs of a sweep).
+/// (by earlier runs of a sweep), trading only from bar `first`: the strategy is shown every
+/// bar, so its indicators are warm, and at the close of `first` its latest answer becomes its
+/// opening order, so it starts holding what it would have held. The run returned covers bars
+/// `first..` (its bar 0 is `first`, where equity is still the starting cash).
 ///
 /// # Errors
-/// As [`simulate`].
+/// As [`simulate`], or `first` is not a bar of the universe.
 pub fn simulate_on(
+    name: &str,
+    strategy: &mut dyn Strategy,
+    lines: &Lines<'_>,
+    options: &EngineOptions,
+    first: usize,
+) -> Result<Run> {
+    if first == 0 {
+        return simulate_all(name, strategy, lines, options);
+    }
+    if first >= lines.universe().len() {
+        return Err(Error::Usage(format!(
+            "trading would start at bar {first} of {}: no bar left to trade",
+            lines.universe().len()
+        )));
+    }
+    let mut warm = WarmUp {
+        strategy,
+        first,
+        latest: None,
+    };
+    Ok(simulate_all(name, &mut warm, lines, options)?.since(first))
+}
+
+/// A strategy shown every bar but kept from trading before bar `first`; see [`simulate_on`].
+struct WarmUp<'s> {
+    strategy: &'s mut dyn Strategy,
+    first: usize,
+    /// Its latest answer before `first`.
+    latest: Option<Targets>,
+}
+
+impl Strategy for WarmUp<'_> {
+    fn symbols(&self) -> &[String] {
+        self.strategy.symbols()
+    }
+
+    fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
+        let answer = self.strategy.on_bar(history);
+        match history.bar().cmp(&self.first) {
+            std::cmp::Ordering::Less => {
+                if answer.is_some() {
+                    self.latest = answer;
+                }
+                None
+            }
+            std::cmp::Ordering::Equal => answer.or_else(|| self.latest.take()),
+            std::cmp::Ordering::Greater => answer,
+        }
+    }
+}
+
+/// The simulation loop over every bar of the universe of `lines`.
+fn simulate_all(
     name: &str,
     strategy: &mut dyn Strategy,
     lines: &Lines<'_>,

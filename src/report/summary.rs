@@ -72,6 +72,8 @@ pub struct Options {
     pub from: Option<Date>,
     /// `--to`, if given.
     pub to: Option<Date>,
+    /// `--trade-from`, if given: the bars before it were history only.
+    pub trade_from: Option<Date>,
 }
 
 /// The data a run used.
@@ -165,6 +167,7 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
             max_leverage: engine.max_leverage,
             from: request.load.from,
             to: request.load.to,
+            trade_from: request.trade_from,
         },
         dataset: DatasetInfo {
             path: parts.dataset.describe_roots(),

@@ -282,6 +282,16 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
             money(o.cash)
         ),
     ));
+    if let Some(date) = o.trade_from {
+        lines.push((
+            "warm-up",
+            format!(
+                "trades from {date}; the bars before it (from {}) were history only",
+                o.from
+                    .map_or_else(|| "the start of the data".into(), |f| f.to_string())
+            ),
+        ));
+    }
     if !d.close_only.is_empty() {
         lines.push((
             "close-only",

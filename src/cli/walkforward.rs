@@ -1,0 +1,66 @@
+//! `backtest walk-forward`: parameters chosen on each training window and traded on the next,
+//! stitched out of sample, beside the hindsight best.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::Inputs;
+use super::sweep::progress;
+use crate::Result;
+use crate::report::write_atomic;
+use crate::sweep::{Grid, Metric};
+use crate::walkforward::{self, Span};
+
+#[derive(Debug, Clone, Args)]
+pub(super) struct WalkForwardArgs {
+    /// Strategy to analyse (see `backtest list`).
+    #[arg(long)]
+    strategy: String,
+    /// A parameter's values as NAME=FROM..TO:STEP (inclusive) or NAME=a,b,c (repeatable;
+    /// every combination is tried on each training window).
+    #[arg(long = "grid", value_name = "NAME=VALUES", required = true)]
+    grids: Vec<Grid>,
+    /// Training span, in years or months (5y, 18m).
+    #[arg(long, value_name = "SPAN")]
+    train: Span,
+    /// Test span after each training span; the windows roll forward by it.
+    #[arg(long, value_name = "SPAN")]
+    test: Span,
+    #[command(flatten)]
+    inputs: Inputs,
+    /// What to choose the parameters by on each training window.
+    #[arg(long, value_enum, default_value_t = Metric::Sharpe)]
+    metric: Metric,
+    /// Output directory (default: reports/walk-forward-<strategy>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub(super) fn walk_forward(args: &WalkForwardArgs) -> Result<ExitCode> {
+    let template = args.inputs.request(&args.strategy)?;
+    let bar = progress(None, "runs");
+    let result = walkforward::run(
+        &template,
+        &args.grids,
+        (args.train, args.test),
+        args.metric,
+        &|| bar.inc(1),
+    );
+    bar.finish_and_clear();
+    let result = result?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("walk-forward-{}", result.strategy))
+    });
+    std::fs::create_dir_all(&out).map_err(|e| crate::Error::io(&out, e))?;
+    let table = result.markdown();
+    write_atomic(&out.join("walkforward.csv"), result.csv().as_bytes())?;
+    write_atomic(&out.join("walkforward.md"), table.as_bytes())?;
+    write_atomic(&out.join("equity.csv"), result.equity_csv().as_bytes())?;
+    super::emit(&format!(
+        "{table}\nwalk-forward written to {}\n",
+        out.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}

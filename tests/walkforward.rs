@@ -1,0 +1,234 @@
+//! `backtest walk-forward` as a user runs it, checked against the commands a user would run by
+//! hand: each window's choice is the best row of `backtest sweep` on its training dates, and
+//! each window's result is `backtest run` with that choice, warmed up on the training dates
+//! and trading from their last close (`--trade-from`) with the equity the previous window
+//! ended with. The numbers must be identical, not close.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn backtest() -> Command {
+    let mut cmd = Command::cargo_bin("backtest").expect("binary built");
+    cmd.current_dir(common::root());
+    cmd
+}
+
+/// Runs `cmd`, which must succeed quietly; returns its standard output.
+fn ok(cmd: &mut Command) -> String {
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.is_empty(),
+        "nothing on stderr off a terminal: {stderr}"
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A CSV file as a header and rows of named fields.
+fn table(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|line| {
+            header
+                .iter()
+                .map(ToString::to_string)
+                .zip(line.split(',').map(ToString::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+/// `--data DATA --strategy sma-cross --symbols SYMBOL`.
+fn strategy_args(cmd: &mut Command, data: &Path, symbol: &str) {
+    cmd.arg("--data").arg(data);
+    cmd.args(["--strategy", "sma-cross", "--symbols", symbol]);
+}
+
+fn number(text: &str) -> f64 {
+    text.parse()
+        .unwrap_or_else(|_| panic!("{text:?} is a number"))
+}
+
+/// Walks `sma-cross` forward on `data` (restricted to `symbol` and `from`), then checks the
+/// windows numbered `check` (1-based) against a direct sweep and a direct run.
+fn check_against_direct_runs(
+    data: &Path,
+    symbol: &str,
+    from: &str,
+    spans: [&str; 2],
+    check: &[usize],
+) {
+    let grids = ["fast=5,10,20", "slow=20,50,100"];
+    let dir = tempfile::tempdir().unwrap();
+    let mut walk = backtest();
+    walk.arg("walk-forward");
+    strategy_args(&mut walk, data, symbol);
+    for grid in grids {
+        walk.args(["--grid", grid]);
+    }
+    walk.args([
+        "--from", from, "--train", spans[0], "--test", spans[1], "--out",
+    ])
+    .arg(dir.path());
+    let stdout = ok(&mut walk);
+    assert!(stdout.contains("walk-forward (out of sample)"), "{stdout}");
+    assert!(stdout.contains("hindsight best"), "{stdout}");
+    let windows = table(&dir.path().join("walkforward.csv"));
+    assert!(
+        windows.len() >= check.iter().copied().max().unwrap(),
+        "{windows:?}"
+    );
+
+    // The windows chain: each starts with the equity the previous one ended with, and the
+    // stitched curve runs from the starting cash to the last window's end.
+    let curve = table(&dir.path().join("equity.csv"));
+    assert_eq!(number(&curve[0]["equity"]), 100_000.0);
+    assert_eq!(
+        curve[curve.len() - 1]["equity"],
+        windows[windows.len() - 1]["end_equity"]
+    );
+    for pair in windows.windows(2) {
+        assert_eq!(pair[0]["end_equity"], pair[1]["start_equity"]);
+        assert!(pair[0]["test_to"] < pair[1]["test_from"]);
+    }
+
+    for &k in check {
+        check_window(data, symbol, grids, k, &windows[k - 1]);
+    }
+}
+
+/// Window `k` of a walk-forward (`w`, its row of `walkforward.csv`) against a direct sweep of
+/// its training dates and a direct run of its choice.
+fn check_window(
+    data: &Path,
+    symbol: &str,
+    grids: [&str; 2],
+    k: usize,
+    w: &std::collections::BTreeMap<String, String>,
+) {
+    // The choice: the best row of a sweep on the training dates alone.
+    let sweep_dir = tempfile::tempdir().unwrap();
+    let mut sweep = backtest();
+    sweep.arg("sweep");
+    strategy_args(&mut sweep, data, symbol);
+    for grid in grids {
+        sweep.args(["--grid", grid]);
+    }
+    sweep
+        .args([
+            "--from",
+            &w["train_from"],
+            "--to",
+            &w["train_to"],
+            "--no-charts",
+            "--out",
+        ])
+        .arg(sweep_dir.path());
+    ok(&mut sweep);
+    let rows = table(&sweep_dir.path().join("sweep.csv"));
+    let best = rows
+        .iter()
+        .filter(|r| !r["sharpe"].is_empty())
+        .max_by(|a, b| number(&a["sharpe"]).total_cmp(&number(&b["sharpe"])))
+        .unwrap();
+    assert_eq!(
+        (&best["fast"], &best["slow"]),
+        (&w["fast"], &w["slow"]),
+        "window {k}"
+    );
+    assert_eq!(best["sharpe"], w["in_sample_sharpe"], "window {k}");
+
+    // The result: a run with that choice, warmed up on the training dates.
+    let run_dir = tempfile::tempdir().unwrap();
+    let mut run = backtest();
+    strategy_args(&mut run, data, symbol);
+    run.args(["--param", &format!("fast={}", w["fast"])])
+        .args(["--param", &format!("slow={}", w["slow"])])
+        .args(["--from", &w["train_from"], "--to", &w["test_to"]])
+        .args(["--trade-from", &w["train_to"], "--cash", &w["start_equity"]])
+        .args(["--no-charts", "--out"])
+        .arg(run_dir.path());
+    ok(&mut run);
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.path().join("summary.json")).unwrap(),
+    )
+    .unwrap();
+    let metrics = &summary["metrics"];
+    assert_eq!(
+        summary["final_equity"].as_f64(),
+        Some(number(&w["end_equity"])),
+        "window {k}"
+    );
+    assert_eq!(
+        metrics["total_return"].as_f64(),
+        Some(number(&w["test_return"]))
+    );
+    assert_eq!(metrics["sharpe"].as_f64(), Some(number(&w["test_sharpe"])));
+    assert_eq!(
+        metrics["max_drawdown"].as_f64(),
+        Some(number(&w["test_max_drawdown"]))
+    );
+    assert_eq!(metrics["trades"].as_u64(), w["trades"].parse::<u64>().ok());
+    assert_eq!(summary["dataset"]["first_date"], w["train_to"].as_str());
+}
+
+#[test]
+fn each_window_is_the_sweep_of_its_training_dates_then_a_run_of_the_choice() {
+    check_against_direct_runs(
+        &common::sample(),
+        "GLD",
+        "2012-01-01",
+        ["3y", "1y"],
+        &[1, 4],
+    );
+}
+
+#[test]
+fn on_real_gld_each_window_matches_its_direct_sweep_and_run() {
+    let Some(dir) = common::market_data("walk-forward on real GLD") else {
+        return;
+    };
+    check_against_direct_runs(
+        &dir.join("etf-ohlcv-raw"),
+        "GLD",
+        "2015-01-01",
+        ["4y", "18m"],
+        &[2],
+    );
+}
+
+#[test]
+fn spans_too_long_for_the_data_are_a_usage_error() {
+    let output = backtest()
+        .args([
+            "walk-forward",
+            "--strategy",
+            "sma-cross",
+            "--symbols",
+            "GLD",
+        ])
+        .args([
+            "--grid",
+            "fast=5,10",
+            "--from",
+            "2020-01-01",
+            "--train",
+            "10y",
+            "--test",
+            "1y",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("shorter than one training span"),
+        "{stderr}"
+    );
+}
