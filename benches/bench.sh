@@ -31,6 +31,12 @@ else
   echo "../shared/market-data is absent: real-GLD process timings skipped"
 fi
 
+grid=(--grid fast=5..50:5 --grid slow=20..200:10)
+time_runs "sweep of sma-cross, 10x19 grid on the sample's GLD, no heatmap" \
+  sweep --strategy sma-cross --symbols GLD "${grid[@]}" --no-charts
+time_runs "walk-forward of sma-cross, 10x19 grid, 5y/1y windows on the sample's GLD" \
+  walk-forward --strategy sma-cross --symbols GLD "${grid[@]}" --train 5y --test 1y
+
 # Scale: 500 symbols × 50 years of generated daily bars (350 MB of CSV), peak memory measured by
 # GNU time. Opt in with BENCH_SCALE=1 (about a minute, most of it writing the files).
 if [ "${BENCH_SCALE:-0}" = 1 ] && [ ! -x /usr/bin/time ]; then
