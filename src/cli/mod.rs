@@ -5,6 +5,7 @@ mod baseline;
 mod compare;
 mod data;
 mod list;
+mod robustness;
 mod run;
 mod sweep;
 mod synth;
@@ -50,6 +51,9 @@ enum Command {
     /// Run a strategy over every combination of parameter grids, ranked, with overfitting
     /// statistics (probabilistic and deflated Sharpe ratios).
     Sweep(sweep::SweepArgs),
+    /// Run a strategy on many synthetic (Monte Carlo) or block-bootstrap paths and report
+    /// percentiles of its CAGR, Sharpe ratio and max drawdown beside the historical run's.
+    Robustness(robustness::RobustnessArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +137,7 @@ pub fn main() -> Result<ExitCode> {
         Some(Command::Compare(args)) => compare::compare_sets(&args),
         Some(Command::Baseline(command)) => baseline::baseline(&command),
         Some(Command::Sweep(args)) => sweep::sweep(&args),
+        Some(Command::Robustness(args)) => robustness::robustness(&args),
     }
 }
 
