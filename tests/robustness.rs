@@ -148,6 +148,22 @@ fn the_monte_carlo_path_of_the_sample_seed_is_the_historical_run_on_the_sample()
         result.paths[0].measured.performance,
         result.historical.performance
     );
+    // The paths are cut to --from/--to as the loader cuts the files.
+    let cut = RunRequest {
+        load: backtest::data::LoadOptions {
+            from: backtest::Date::from_ymd_opt(2006, 5, 1),
+            to: backtest::Date::from_ymd_opt(2019, 12, 31),
+            ..backtest::data::LoadOptions::default()
+        },
+        ..request
+    };
+    let uncut = result.historical.performance;
+    let result = robustness::run(&cut, Method::MonteCarlo, 1, 7).unwrap();
+    assert_eq!(
+        result.paths[0].measured.performance,
+        result.historical.performance
+    );
+    assert_ne!(result.historical.performance, uncut, "the dates were cut");
 }
 
 #[test]
