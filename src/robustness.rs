@@ -198,7 +198,7 @@ impl<'r> Plan<'r> {
     /// The first error of a path, in path order.
     pub fn run(&self) -> Result<Robustness> {
         let historical = self.measure(&self.market.universe)?;
-        let paths = (0..self.paths)
+        let paths: Vec<Result<PathRow>> = (0..self.paths)
             .into_par_iter()
             .map(|k| {
                 Ok(PathRow {
@@ -207,7 +207,8 @@ impl<'r> Plan<'r> {
                     measured: self.measure(&self.universe(k)?)?,
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
+        let paths = paths.into_iter().collect::<Result<Vec<_>>>()?;
         Ok(Robustness {
             strategy: self.setup.spec.name.to_string(),
             method: self.method,
