@@ -21,6 +21,7 @@ pub mod indicators;
 pub mod metrics;
 pub mod report;
 pub mod rng;
+pub mod robustness;
 pub mod run;
 pub mod strategy;
 pub mod stress;

@@ -483,7 +483,8 @@ pub fn run_with(
     })
 }
 
-fn field(value: Option<f64>) -> String {
+/// A CSV cell: the number in full (shortest round-trip form), empty where undefined.
+pub(crate) fn field(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 

@@ -5,6 +5,7 @@ mod baseline;
 mod compare;
 mod data;
 mod list;
+mod robustness;
 mod run;
 mod sweep;
 mod synth;
@@ -54,6 +55,9 @@ enum Command {
     /// Choose parameters on each training window, trade them on the next, and compare the
     /// stitched out-of-sample run with the hindsight best.
     WalkForward(walkforward::WalkForwardArgs),
+    /// Run a strategy on many synthetic (Monte Carlo) or block-bootstrap paths and report
+    /// percentiles of its CAGR, Sharpe ratio and max drawdown beside the historical run's.
+    Robustness(robustness::RobustnessArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,7 +80,8 @@ pub struct DataArgs {
     to: Option<crate::Date>,
 }
 
-/// What a strategy runs on and with which parameters: shared by `run` and `sweep`.
+/// What a strategy runs on and with which parameters: shared by `run`, `sweep`,
+/// `walk-forward` and `robustness`.
 #[derive(Debug, Clone, Args)]
 pub struct Inputs {
     /// Dataset directory or CSV files (repeat or separate with commas).
@@ -138,6 +143,7 @@ pub fn main() -> Result<ExitCode> {
         Some(Command::Baseline(command)) => baseline::baseline(&command),
         Some(Command::Sweep(args)) => sweep::sweep(&args),
         Some(Command::WalkForward(args)) => walkforward::walk_forward(&args),
+        Some(Command::Robustness(args)) => robustness::robustness(&args),
     }
 }
 
