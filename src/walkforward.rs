@@ -21,7 +21,7 @@ use crate::indicators::Lines;
 use crate::metrics::{self, Performance};
 use crate::report::text::{number, percent};
 use crate::run::{RunRequest, Setup, measure};
-use crate::sweep::{Grid, Metric, Plan, Row, Sweep, evaluate_all};
+use crate::sweep::{Grid, Metric, Plan, Row, Sweep, evaluate_all, field};
 use crate::{Date, Error, Result};
 
 /// A calendar span: `5y`, `18m`.
@@ -281,10 +281,6 @@ pub fn run(
         out_of_sample,
         hindsight,
     })
-}
-
-fn field(value: Option<f64>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
 }
 
 impl WalkForward {
