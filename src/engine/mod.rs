@@ -232,10 +232,7 @@ fn simulate_all(
         }
         run.equity.push(portfolio.equity(|s| series[s].close[t]));
         run.cash.push(portfolio.cash());
-        // One push per symbol: a copy call per bar for a few units costs more than the copy.
-        for units in portfolio.units() {
-            run.holdings.push(*units);
-        }
+        run.holdings.extend_from_slice(portfolio.units());
     }
     Ok(run)
 }

@@ -84,15 +84,13 @@ impl Portfolio {
         &self.units
     }
 
-    /// Cash plus every position valued at `price(s)`; the symbols not held are skipped, so a
-    /// flat portfolio reads no price.
+    /// Cash plus every position valued at `price(s)`.
     pub(super) fn equity(&self, price: impl Fn(usize) -> f64) -> f64 {
         self.cash
             + self
                 .units
                 .iter()
                 .enumerate()
-                .filter(|(_, u)| **u != 0.0)
                 .map(|(s, u)| u * price(s))
                 .sum::<f64>()
     }
