@@ -54,6 +54,31 @@ impl RollingMean {
         }
         (self.count >= self.window).then_some(self.sum * self.reciprocal)
     }
+
+    /// The mean at every bar of `series`, NaN until there are `window` values: exactly what
+    /// [`RollingMean::push`] gives bar by bar from a fresh mean (the same sums in the same
+    /// order), computed in one tight pass.
+    fn line(mut self, series: &[f64]) -> Arc<[f64]> {
+        let mut values = Vec::with_capacity(series.len());
+        for (t, value) in series.iter().enumerate() {
+            self.until_resum -= 1;
+            if self.until_resum == 0 {
+                self.sum = series[(t + 1).saturating_sub(self.window)..=t].iter().sum();
+                self.until_resum = self.window;
+            } else {
+                self.sum += value;
+                if t >= self.window {
+                    self.sum -= series[t - self.window];
+                }
+            }
+            values.push(if t + 1 >= self.window {
+                self.sum * self.reciprocal
+            } else {
+                f64::NAN
+            });
+        }
+        values.into()
+    }
 }
 
 /// The largest of the last `window` values, updated one value at a time in amortised O(1) (a
@@ -235,13 +260,8 @@ impl<'u> Lines<'u> {
         let mut computed = self.computed.lock().unwrap_or_else(PoisonError::into_inner);
         computed
             .entry(key)
-            .or_insert_with(|| {
-                let close = &self.universe.series[symbol].close;
-                let mut mean = RollingMean::new(window);
-                let values = (1..=close.len())
-                    .map(|end| mean.push(&close[..end]).unwrap_or(f64::NAN))
-                    .collect();
-                Line { values }
+            .or_insert_with(|| Line {
+                values: RollingMean::new(window).line(&self.universe.series[symbol].close),
             })
             .clone()
     }
@@ -309,6 +329,19 @@ mod tests {
                     let got = got.expect("full window");
                     assert!((got - want).abs() <= 1e-9 * want.abs(), "{got} vs {want}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_shared_line_is_bit_for_bit_the_mean_pushed_bar_by_bar() {
+        let values = series(3, 700);
+        for window in [1, 2, 5, 50, 200] {
+            let line = RollingMean::new(window).line(&values);
+            let mut mean = RollingMean::new(window);
+            for t in 0..values.len() {
+                let pushed = mean.push(&values[..=t]).unwrap_or(f64::NAN);
+                assert_eq!(line[t].to_bits(), pushed.to_bits(), "window {window}, bar {t}");
             }
         }
     }
