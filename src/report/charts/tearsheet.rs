@@ -190,23 +190,45 @@ impl<'a> RunCharts<'a> {
             }
             Kind::Signals => {
                 let symbols = &summary.dataset.symbols;
+                let shown = self.traded_symbol();
                 let mut heading = format!(
                     "{} close and fills",
-                    symbols.first().map_or("", String::as_str)
+                    symbols.get(shown).map_or("", String::as_str)
                 );
-                match &symbols[1.min(symbols.len())..] {
-                    [] => {}
-                    others @ ([_] | [_, _]) => {
+                let others: Vec<&str> = symbols
+                    .iter()
+                    .enumerate()
+                    .filter(|(s, _)| *s != shown)
+                    .map(|(_, symbol)| symbol.as_str())
+                    .collect();
+                match others.len() {
+                    0 => {}
+                    1 | 2 => {
                         heading = format!("{heading} ({} fills not shown)", others.join(", "));
                     }
-                    others => {
-                        let n = others.len();
-                        heading = format!("{heading} (fills on {n} other symbols not shown)");
-                    }
+                    n => heading = format!("{heading} (fills on {n} other symbols not shown)"),
                 }
                 heading
             }
         }
+    }
+
+    /// The symbol `signals.png` shows: the one the strategy's signals are about where it has
+    /// discrete signals (its first), else the one it traded most (the first of equals), which
+    /// for a rotation is where the action was rather than whichever symbol was listed first.
+    fn traded_symbol(&self) -> usize {
+        let run = &self.report.run;
+        if self.report.summary.events.is_some() || run.symbols == 0 {
+            return 0;
+        }
+        let mut fills = vec![0usize; run.symbols];
+        for fill in &run.fills {
+            fills[fill.symbol] += 1;
+        }
+        // The first of the largest: max_by_key keeps the last, so compare reversed indexes.
+        (0..run.symbols)
+            .max_by_key(|s| (fills[*s], std::cmp::Reverse(*s)))
+            .unwrap_or(0)
     }
 
     /// Draws `kind` into `area`.
@@ -240,13 +262,14 @@ impl<'a> RunCharts<'a> {
             Kind::Rolling => rolling::rolling(area, scale, dates, &self.rolling, labels),
             Kind::Annual => calendar::annual(area, scale, &self.annual, labels),
             Kind::Signals => {
-                let series = report.universe.series.first();
+                let shown = self.traded_symbol();
+                let series = report.universe.series.get(shown);
                 let label = format!("{} close", series.map_or("", |s| s.symbol.as_str()));
                 let chart = Traded {
                     dates,
                     close: series.map_or(&[], |s| s.close.as_slice()),
                     label: &label,
-                    fills: report.run.fills.iter().filter(|f| f.symbol == 0).collect(),
+                    fills: report.run.fills.iter().filter(|f| f.symbol == shown).collect(),
                     signals: report.summary.events.as_ref().map(|e| e.signals.as_slice()),
                 };
                 signals::signals(area, scale, &chart, self.options.log_scale)
