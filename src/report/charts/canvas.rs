@@ -136,8 +136,9 @@ pub(super) fn image(
         return Err(fail(&"a chart needs at least 200 by 150 pixels"));
     }
     fonts()?;
-    let draw = || -> Drawn {
-        let root = BitMapBackend::new(path, (style.width, style.height)).into_drawing_area();
+    let (width, height) = (style.width, style.height);
+    let draw = |pixels: &mut [u8]| -> Drawn {
+        let root = BitMapBackend::with_buffer(pixels, (width, height)).into_drawing_area();
         root.fill(&WHITE)?;
         let frame = root.margin(scale.px(16), scale.px(12), scale.px(24), scale.px(50));
         let (title, rest) = frame.split_vertically(scale.px(46));
@@ -162,7 +163,35 @@ pub(super) fn image(
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| fail(&e))
+    PIXELS
+        .with_borrow_mut(|pixels| {
+            pixels.resize(width as usize * height as usize * 3, 0);
+            draw(pixels).and_then(|()| write_png(path, (width, height), pixels))
+        })
+        .map_err(|e| fail(&e))
+}
+
+thread_local! {
+    /// The RGB pixels of the chart a thread is drawing, kept between charts: the seven charts
+    /// of a run are drawn on a few threads, and a fresh 4-to-17 MB buffer per chart spent much
+    /// of the time on the kernel's page faults.
+    static PIXELS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Encodes RGB `pixels` as a PNG at `path`: the fast deflate (as plotters' own encoder) with
+/// the Paeth filter on every row, where plotters' encoder tries every filter on every row and
+/// spent about a tenth of a run's time doing so, for files a few percent smaller.
+fn write_png(path: &Path, (width, height): (u32, u32), pixels: &[u8]) -> Drawn {
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut encoder = png::Encoder::new(file, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    encoder.set_filter(png::FilterType::Paeth);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
+    Ok(())
 }
 
 /// A heading over a panel (a tearsheet's section, one of the stacked rolling panels): returns
