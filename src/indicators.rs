@@ -341,7 +341,11 @@ mod tests {
             let mut mean = RollingMean::new(window);
             for t in 0..values.len() {
                 let pushed = mean.push(&values[..=t]).unwrap_or(f64::NAN);
-                assert_eq!(line[t].to_bits(), pushed.to_bits(), "window {window}, bar {t}");
+                assert_eq!(
+                    line[t].to_bits(),
+                    pushed.to_bits(),
+                    "window {window}, bar {t}"
+                );
             }
         }
     }

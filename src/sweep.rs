@@ -162,15 +162,11 @@ impl Moments {
             return None;
         }
         let count = n as f64;
-        let mean = returns.iter().sum::<f64>() / count;
-        let (mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0);
-        for r in returns {
-            let d = r - mean;
-            let d2 = d * d;
-            s2 += d2;
-            s3 += d2 * d;
-            s4 += d2 * d2;
-        }
+        let mean = metrics::mean(returns)?;
+        let deviation = |i: usize| returns[i] - mean;
+        let s2 = metrics::sum_of(n, |i| deviation(i).powi(2));
+        let s3 = metrics::sum_of(n, |i| deviation(i).powi(3));
+        let s4 = metrics::sum_of(n, |i| deviation(i).powi(4));
         let (m2, m3, m4) = (s2 / count, s3 / count, s4 / count);
         if m2 <= 0.0 || !m2.is_finite() {
             return None;

@@ -269,7 +269,12 @@ impl<'a> RunCharts<'a> {
                     dates,
                     close: series.map_or(&[], |s| s.close.as_slice()),
                     label: &label,
-                    fills: report.run.fills.iter().filter(|f| f.symbol == shown).collect(),
+                    fills: report
+                        .run
+                        .fills
+                        .iter()
+                        .filter(|f| f.symbol == shown)
+                        .collect(),
                     signals: report.summary.events.as_ref().map(|e| e.signals.as_slice()),
                 };
                 signals::signals(area, scale, &chart, self.options.log_scale)
