@@ -414,6 +414,24 @@ mod tests {
     }
 
     #[test]
+    fn a_warm_up_trades_nothing_then_opens_the_position_the_strategy_last_chose() {
+        let p: &[f64] = &[10.0, 11.0, 12.0, 13.0, 14.0, 15.0];
+        let u = universe(&[(p, p)]);
+        let mut s = script(1, &[(1, &[1.0])]);
+        let run =
+            simulate_on("script", &mut s, &Lines::new(&u), &EngineOptions::default(), 3).unwrap();
+        assert_eq!(run.equity.len(), 3, "bars 3, 4 and 5");
+        assert_eq!(run.equity[0], 100_000.0, "cash at the close of the first bar");
+        assert_eq!(run.decisions, vec![(0, vec![1.0])], "the warm-up's choice, at bar 3");
+        assert_eq!((run.fills[0].bar, run.fills[0].price), (1, 14.0), "the open of bar 4");
+        // A choice made at the first traded bar itself wins over the warm-up's.
+        let mut s = script(1, &[(1, &[1.0]), (3, &[0.0])]);
+        let run =
+            simulate_on("script", &mut s, &Lines::new(&u), &EngineOptions::default(), 3).unwrap();
+        assert!(run.fills.is_empty());
+    }
+
+    #[test]
     fn whole_units_floor_and_keep_leftover_cash() {
         let u = universe(&[(&[30.0, 30.0, 30.0], &[30.0, 30.0, 31.0])]);
         let options = EngineOptions {
