@@ -417,18 +417,21 @@ mod tests {
     fn a_warm_up_trades_nothing_then_opens_the_position_the_strategy_last_chose() {
         let p: &[f64] = &[10.0, 11.0, 12.0, 13.0, 14.0, 15.0];
         let u = universe(&[(p, p)]);
-        let mut s = script(1, &[(1, &[1.0])]);
-        let run =
-            simulate_on("script", &mut s, &Lines::new(&u), &EngineOptions::default(), 3).unwrap();
+        let warmed = |at: &[(usize, &[f64])]| {
+            let options = EngineOptions::default();
+            simulate_on("script", &mut script(1, at), &Lines::new(&u), &options, 3).unwrap()
+        };
+        let run = warmed(&[(1, &[1.0])]);
         assert_eq!(run.equity.len(), 3, "bars 3, 4 and 5");
-        assert_eq!(run.equity[0], 100_000.0, "cash at the close of the first bar");
-        assert_eq!(run.decisions, vec![(0, vec![1.0])], "the warm-up's choice, at bar 3");
-        assert_eq!((run.fills[0].bar, run.fills[0].price), (1, 14.0), "the open of bar 4");
+        assert_eq!(run.equity[0], 100_000.0, "cash at the first bar's close");
+        assert_eq!(run.decisions, vec![(0, vec![1.0])], "the warm-up's choice");
+        assert_eq!(
+            (run.fills[0].bar, run.fills[0].price),
+            (1, 14.0),
+            "bar 4's open"
+        );
         // A choice made at the first traded bar itself wins over the warm-up's.
-        let mut s = script(1, &[(1, &[1.0]), (3, &[0.0])]);
-        let run =
-            simulate_on("script", &mut s, &Lines::new(&u), &EngineOptions::default(), 3).unwrap();
-        assert!(run.fills.is_empty());
+        assert!(warmed(&[(1, &[1.0]), (3, &[0.0])]).fills.is_empty());
     }
 
     #[test]
