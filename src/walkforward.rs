@@ -140,9 +140,20 @@ pub struct WalkForward {
     pub equity: Vec<f64>,
     /// Its statistics.
     pub out_of_sample: Performance,
-    /// The best combination of the whole history, chosen with hindsight, and its statistics
-    /// traded over the same dates as the stitched curve.
-    pub hindsight: Option<(Row, Performance)>,
+    /// The best combination of the whole history, chosen with hindsight, traded over the same
+    /// dates as the stitched curve.
+    pub hindsight: Option<Hindsight>,
+}
+
+/// The hindsight best: the combination that ranks first over the whole history.
+#[derive(Debug, Clone)]
+pub struct Hindsight {
+    /// Its row of the whole-history sweep.
+    pub row: Row,
+    /// Its equity over the stitched curve's dates, from the same starting cash.
+    pub equity: Vec<f64>,
+    /// Its statistics over those dates.
+    pub performance: Performance,
 }
 
 /// The best combination over the whole of `universe`, and its statistics trading from
@@ -154,7 +165,7 @@ fn hindsight(
     metric: Metric,
     from: Date,
     on_done: &(dyn Fn() + Sync),
-) -> Result<Option<(Row, Performance)>> {
+) -> Result<Option<Hindsight>> {
     let lines = Lines::new(universe);
     let whole = Sweep {
         strategy: setup.spec.name.to_string(),
@@ -174,7 +185,11 @@ fn hindsight(
     };
     let mut strategy = setup.build(&candidate.params)?;
     let outcome = measure(setup.spec.name, strategy.as_mut(), &lines, &request)?;
-    Ok(Some((best.clone(), outcome.metrics.performance)))
+    Ok(Some(Hindsight {
+        row: best.clone(),
+        equity: outcome.run.equity,
+        performance: outcome.metrics.performance,
+    }))
 }
 
 /// Runs the walk-forward analysis of `template`'s strategy over `grids`.
@@ -361,11 +376,8 @@ impl WalkForward {
             )
         };
         out.push_str(&line("walk-forward (out of sample)", &self.out_of_sample));
-        if let Some((row, p)) = &self.hindsight {
-            out.push_str(&line(
-                &format!("hindsight best ({})", self.label(&row.values)),
-                p,
-            ));
+        if let Some(best) = &self.hindsight {
+            out.push_str(&line(&self.hindsight_label(best), &best.performance));
         }
         let _ = write!(
             out,
@@ -392,6 +404,12 @@ impl WalkForward {
             );
         }
         out
+    }
+
+    /// "hindsight best (fast=10 slow=20)".
+    #[must_use]
+    pub fn hindsight_label(&self, best: &Hindsight) -> String {
+        format!("hindsight best ({})", self.label(&best.row.values))
     }
 
     /// `fast=10 slow=50`.

@@ -79,6 +79,8 @@ fn check_against_direct_runs(
     let stdout = ok(&mut walk);
     assert!(stdout.contains("walk-forward (out of sample)"), "{stdout}");
     assert!(stdout.contains("hindsight best"), "{stdout}");
+    let chart = std::fs::metadata(dir.path().join("equity.png")).unwrap();
+    assert!(chart.len() > 20_000, "equity.png is drawn, not blank");
     let windows = table(&dir.path().join("walkforward.csv"));
     assert!(
         windows.len() >= check.iter().copied().max().unwrap(),

@@ -1,7 +1,7 @@
 //! `backtest walk-forward`: parameters chosen on each training window and traded on the next,
 //! stitched out of sample, beside the hindsight best.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -9,9 +9,10 @@ use clap::Args;
 use super::Inputs;
 use super::sweep::progress;
 use crate::Result;
+use crate::report::charts::{ChartStyle, Line, equity_chart};
 use crate::report::write_atomic;
 use crate::sweep::{Grid, Metric};
-use crate::walkforward::{self, Span};
+use crate::walkforward::{self, Span, WalkForward};
 
 #[derive(Debug, Clone, Args)]
 pub(super) struct WalkForwardArgs {
@@ -36,6 +37,9 @@ pub(super) struct WalkForwardArgs {
     /// Output directory (default: reports/walk-forward-<strategy>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Skip `equity.png` (the stitched curve beside the hindsight best).
+    #[arg(long)]
+    no_charts: bool,
 }
 
 pub(super) fn walk_forward(args: &WalkForwardArgs) -> Result<ExitCode> {
@@ -58,9 +62,46 @@ pub(super) fn walk_forward(args: &WalkForwardArgs) -> Result<ExitCode> {
     write_atomic(&out.join("walkforward.csv"), result.csv().as_bytes())?;
     write_atomic(&out.join("walkforward.md"), table.as_bytes())?;
     write_atomic(&out.join("equity.csv"), result.equity_csv().as_bytes())?;
+    if !args.no_charts {
+        chart(&out.join("equity.png"), &args.inputs.data, &result)?;
+    }
     super::emit(&format!(
         "{table}\nwalk-forward written to {}\n",
         out.display()
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `equity.png`: the stitched out-of-sample equity beside the hindsight best's, over the same
+/// dates from the same cash.
+fn chart(path: &Path, data: &[PathBuf], result: &WalkForward) -> Result<()> {
+    let title = format!(
+        "{}: walk-forward, out of sample, against the hindsight best",
+        result.strategy
+    );
+    let data: Vec<String> = data.iter().map(|p| p.display().to_string()).collect();
+    let subtitle = format!(
+        "data: {} · {} windows · parameters chosen by {} on each training window",
+        data.join(", "),
+        result.windows.len(),
+        result.metric.name()
+    );
+    let style = ChartStyle {
+        title: &title,
+        subtitle: &subtitle,
+        width: 1600,
+        height: 900,
+    };
+    let mut lines = vec![Line {
+        label: "walk-forward (out of sample)",
+        values: &result.equity,
+    }];
+    let label = result.hindsight.as_ref().map(|h| result.hindsight_label(h));
+    if let (Some(best), Some(label)) = (&result.hindsight, &label) {
+        lines.push(Line {
+            label,
+            values: &best.equity,
+        });
+    }
+    equity_chart(path, &style, &result.dates, &lines, false)
 }

@@ -218,7 +218,6 @@ fn simulate_all(
         postponed_fills: 0,
     };
     let series = &universe.series[..k];
-    let closes: Vec<&[f64]> = series.iter().map(|s| s.close.as_slice()).collect();
     for t in 0..n {
         if options.fill == FillMode::NextOpen && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.open[t], &mut run);
@@ -231,7 +230,7 @@ fn simulate_all(
         if options.fill == FillMode::Close && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.close[t], &mut run);
         }
-        run.equity.push(portfolio.equity(|s| closes[s][t]));
+        run.equity.push(portfolio.equity(|s| series[s].close[t]));
         run.cash.push(portfolio.cash());
         run.holdings.extend(portfolio.units().iter().copied());
     }
