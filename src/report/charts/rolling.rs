@@ -36,51 +36,70 @@ impl Rolling {
         let rf = daily_rate(risk_free_annual);
         let root = PERIODS_PER_YEAR.sqrt();
         let bars = strategy.len().min(benchmark.len()); // equal in a run: one calendar
-        let sharpe = |x: &[f64]| {
-            let excess: Vec<f64> = x.iter().map(|v| v - rf).collect();
-            over_windows(bars, |w| {
-                ratio(mean(&excess[w.clone()]), sd(&excess[w]), FLAT) * root
-            })
+        let mut rolling = Rolling {
+            sharpe: [vec![f64::NAN; bars], vec![f64::NAN; bars]],
+            volatility: [vec![f64::NAN; bars], vec![f64::NAN; bars]],
+            beta: vec![f64::NAN; bars],
         };
-        let volatility = |x: &[f64]| over_windows(bars, |w| sd(&x[w]) * root);
-        let beta = over_windows(bars, |w| {
-            let variance = covariance(&b[w.clone()], &b[w.clone()]);
-            ratio(covariance(&r[w.clone()], &b[w]), variance, FLAT * FLAT)
-        });
-        Self {
-            sharpe: [sharpe(&r), sharpe(&b)],
-            volatility: [volatility(&r), volatility(&b)],
-            beta,
+        // The window ending at bar t holds the returns from bar t − WINDOW to bar t.
+        for t in WINDOW..bars {
+            let w = Window::of(&r[t - WINDOW..t], &b[t - WINDOW..t], rf);
+            for (k, (mean_excess, var_excess, var)) in [
+                (w.mean_excess.0, w.var_excess.0, w.var.0),
+                (w.mean_excess.1, w.var_excess.1, w.var.1),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                rolling.sharpe[k][t] = ratio(mean_excess, var_excess.sqrt(), FLAT) * root;
+                rolling.volatility[k][t] = var.sqrt() * root;
+            }
+            rolling.beta[t] = ratio(w.covariance, w.var.1, FLAT * FLAT);
         }
+        rolling
     }
 }
 
-/// `stat` of each window of returns, at the bar that ends it: the window ending at bar `t`
-/// holds the returns from bar `t − WINDOW` to bar `t`.
-fn over_windows(bars: usize, stat: impl Fn(std::ops::Range<usize>) -> f64) -> Vec<f64> {
-    let at = |t: usize| {
-        if t >= WINDOW {
-            stat(t - WINDOW..t)
-        } else {
-            f64::NAN
+/// The moments of one window of the strategy's returns `r` and the benchmark's `b`, pairs
+/// holding (strategy, benchmark); variances and covariance with ddof 1.
+struct Window {
+    mean_excess: (f64, f64),
+    var_excess: (f64, f64),
+    var: (f64, f64),
+    covariance: f64,
+}
+
+impl Window {
+    /// Two passes over the window, means then deviations, every sum in its own accumulator:
+    /// the statistics of a window are computed together rather than one pass each (a 20-year
+    /// run has 5,000 windows of 252 returns; one pass per statistic was most of the time the
+    /// charts took before drawing).
+    fn of(r: &[f64], b: &[f64], rf: f64) -> Window {
+        let n = r.len() as f64;
+        let (mut sr, mut sb, mut ser, mut seb) = (0.0, 0.0, 0.0, 0.0);
+        for (x, y) in r.iter().zip(b) {
+            sr += x;
+            sb += y;
+            ser += x - rf;
+            seb += y - rf;
         }
-    };
-    (0..bars).map(at).collect()
-}
-
-fn mean(x: &[f64]) -> f64 {
-    x.iter().sum::<f64>() / x.len() as f64
-}
-
-/// Sample covariance (ddof 1).
-fn covariance(x: &[f64], y: &[f64]) -> f64 {
-    let (mx, my) = (mean(x), mean(y));
-    let products = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my));
-    products.sum::<f64>() / (x.len() as f64 - 1.0)
-}
-
-fn sd(x: &[f64]) -> f64 {
-    covariance(x, x).sqrt()
+        let (mr, mb, mer, meb) = (sr / n, sb / n, ser / n, seb / n);
+        let (mut vr, mut vb, mut cov, mut ver, mut veb) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (x, y) in r.iter().zip(b) {
+            vr += (x - mr) * (x - mr);
+            vb += (y - mb) * (y - mb);
+            cov += (x - mr) * (y - mb);
+            ver += (x - rf - mer) * (x - rf - mer);
+            veb += (y - rf - meb) * (y - rf - meb);
+        }
+        let ddof = n - 1.0;
+        Window {
+            mean_excess: (mer, meb),
+            var_excess: (ver / ddof, veb / ddof),
+            var: (vr / ddof, vb / ddof),
+            covariance: cov / ddof,
+        }
+    }
 }
 
 /// `n / d`, NaN (a gap in the line) where `d` is not above `floor`: a flat window has no ratio,
