@@ -156,6 +156,21 @@ pub struct Hindsight {
     pub performance: Performance,
 }
 
+/// Every candidate of `plan` run on the universe of `lines`, as a sweep to rank.
+fn sweep_on(
+    setup: &Setup<'_>,
+    plan: &Plan,
+    lines: &Lines<'_>,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Sweep> {
+    Ok(Sweep {
+        strategy: setup.spec.name.to_string(),
+        names: plan.names.clone(),
+        rows: evaluate_all(setup, &plan.candidates, |_| lines, on_done)?,
+        skipped: vec![],
+    })
+}
+
 /// The best combination over the whole of `universe`, and its statistics trading from
 /// `from`.
 fn hindsight(
@@ -167,12 +182,7 @@ fn hindsight(
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Option<Hindsight>> {
     let lines = Lines::new(universe);
-    let whole = Sweep {
-        strategy: setup.spec.name.to_string(),
-        names: plan.names.clone(),
-        rows: evaluate_all(setup, &plan.candidates, |_| &lines, on_done)?,
-        skipped: vec![],
-    };
+    let whole = sweep_on(setup, plan, &lines, on_done)?;
     let Some((best, candidate)) = whole
         .best(metric)
         .and_then(|row| Some((row, plan.candidate(row)?)))
@@ -228,19 +238,13 @@ pub fn run(
         )));
     };
     let span = first.test_start - 1..last.test_end;
-    let sweep_of = |rows: Vec<Row>| Sweep {
-        strategy: setup.spec.name.to_string(),
-        names: plan.names.clone(),
-        rows,
-        skipped: vec![],
-    };
     let mut cash = template.engine.cash;
     let mut equity: Vec<f64> = Vec::with_capacity(span.len());
     let mut done = Vec::with_capacity(windows.len());
     for bars in windows {
         let training = universe.slice(bars.train_start..bars.test_start);
         let lines = Lines::new(&training);
-        let trained = sweep_of(evaluate_all(&setup, &plan.candidates, |_| &lines, on_done)?);
+        let trained = sweep_on(&setup, &plan, &lines, on_done)?;
         let chosen = trained.best(metric).cloned();
         let window = universe.slice(bars.train_start..bars.test_end);
         let request = RunRequest {
