@@ -6,21 +6,13 @@ mod common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
-fn backtest() -> Command {
-    let mut cmd = Command::cargo_bin("backtest").expect("binary built");
-    cmd.current_dir(common::root());
-    cmd
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
 fn the_committed_sample_baselines_hold() {
-    let output = backtest()
+    let output = common::backtest()
         .args(["baseline", "check", "--set", "sample"])
         .output()
         .unwrap();
@@ -33,7 +25,7 @@ fn the_committed_real_baselines_hold() {
     if common::market_data("real baselines").is_none() {
         return;
     }
-    let output = backtest()
+    let output = common::backtest()
         .args(["baseline", "check", "--set", "real"])
         .output()
         .unwrap();
@@ -42,7 +34,7 @@ fn the_committed_real_baselines_hold() {
 
 #[test]
 fn a_changed_strategy_parameter_is_drift_that_names_the_metric() {
-    let output = backtest()
+    let output = common::backtest()
         .args([
             "baseline", "check", "--set", "sample", "--format", "markdown",
         ])
@@ -65,7 +57,7 @@ fn a_strategy_without_a_baseline_is_drift_until_the_baselines_are_updated() {
     let sample = dir.path().join("sample");
     std::fs::create_dir_all(&sample).unwrap();
     let set = |args: &[&str]| {
-        backtest()
+        common::backtest()
             .args(["baseline"])
             .args(args)
             .args(["--set", "sample", "--baselines"])
@@ -89,7 +81,7 @@ fn a_strategy_without_a_baseline_is_drift_until_the_baselines_are_updated() {
 /// `compare` on a broken input: exit 2 and one line naming the file.
 fn refused(file: &Path, contents: &str, expected: &str) {
     std::fs::write(file, contents).unwrap();
-    let output = backtest()
+    let output = common::backtest()
         .arg("compare")
         .arg(file)
         .arg("baselines/sample")
@@ -116,7 +108,7 @@ fn compare_refuses_truncated_foreign_or_missing_summaries() {
         "schema version 99",
     );
     let missing = dir.path().join("nothing-here");
-    let output = backtest()
+    let output = common::backtest()
         .arg("compare")
         .arg(&missing)
         .arg("baselines/sample")
@@ -132,7 +124,7 @@ fn run_all_is_byte_identical_across_thread_counts() {
         .iter()
         .map(|threads| {
             let dir = tempfile::tempdir().unwrap();
-            backtest()
+            common::backtest()
                 .env("RAYON_NUM_THREADS", threads)
                 .args(["run", "--all", "--no-charts", "--out"])
                 .arg(dir.path())
@@ -156,7 +148,7 @@ fn run_all_is_byte_identical_across_thread_counts() {
     assert_eq!(files, 4 * backtest::strategies::REGISTRY.len());
     let comparison = |dir: &Path| std::fs::read(dir.join("comparison.md")).unwrap();
     assert_eq!(comparison(dirs[0].path()), comparison(dirs[1].path()));
-    let set = backtest()
+    let set = common::backtest()
         .arg("compare")
         .arg(dirs[0].path())
         .arg(dirs[1].path())

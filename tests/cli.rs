@@ -4,14 +4,6 @@ mod common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
-fn backtest() -> Command {
-    let mut cmd = Command::cargo_bin("backtest").expect("binary built");
-    cmd.current_dir(common::root());
-    cmd
-}
-
 fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -28,7 +20,7 @@ const TEXT_FILES: [&str; 5] = [
 #[test]
 fn a_run_on_the_sample_writes_every_report_file_and_says_the_data_is_synthetic() {
     let out = tempfile::tempdir().unwrap();
-    let output = backtest()
+    let output = common::backtest()
         .args(["--strategy", "sma-cross", "--out"])
         .arg(out.path())
         .output()
@@ -86,7 +78,7 @@ fn a_run_on_the_sample_writes_every_report_file_and_says_the_data_is_synthetic()
 fn the_same_run_twice_gives_byte_identical_json_and_csv() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for dir in [&a, &b] {
-        backtest()
+        common::backtest()
             .args([
                 "run",
                 "--strategy",
@@ -113,7 +105,7 @@ fn the_same_run_twice_gives_byte_identical_json_and_csv() {
 #[test]
 fn equity_csv_weights_and_cash_add_up_to_equity_on_every_bar() {
     let out = tempfile::tempdir().unwrap();
-    backtest()
+    common::backtest()
         .args([
             "--strategy",
             "buy-and-hold",
@@ -159,7 +151,7 @@ fn equity_csv_weights_and_cash_add_up_to_equity_on_every_bar() {
 /// the file, the line and the problem.
 fn refuses(fixture: &str, expected: &str) {
     let path = format!("tests/fixtures/bad/{fixture}");
-    let output = backtest()
+    let output = common::backtest()
         .args(["--strategy", "buy-and-hold", "--no-charts", "--data", &path])
         .arg("--out")
         .arg(tempfile::tempdir().unwrap().path())
@@ -171,7 +163,10 @@ fn refuses(fixture: &str, expected: &str) {
     assert!(stderr.contains(&path), "names the file: {stderr}");
     assert!(stderr.contains(expected), "says {expected:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    let check = backtest().args(["data", "check", &path]).output().unwrap();
+    let check = common::backtest()
+        .args(["data", "check", &path])
+        .output()
+        .unwrap();
     assert_eq!(check.status.code(), Some(2), "data check {fixture}");
     assert!(String::from_utf8_lossy(&check.stdout).contains(expected));
 }
@@ -215,7 +210,7 @@ fn a_negative_price_is_refused() {
 #[test]
 fn a_day_first_date_needs_the_date_format_option() {
     refuses("day_first_date.csv", "pass --date-format");
-    let output = backtest()
+    let output = common::backtest()
         .args(["data", "check", "tests/fixtures/bad/day_first_date.csv"])
         .args(["--date-format", "%d/%m/%Y"])
         .output()
@@ -226,10 +221,13 @@ fn a_day_first_date_needs_the_date_format_option() {
 
 #[test]
 fn unknown_strategies_and_parameters_are_errors_that_list_the_valid_ones() {
-    let output = backtest().args(["--strategy", "nope"]).output().unwrap();
+    let output = common::backtest()
+        .args(["--strategy", "nope"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("registered: buy-and-hold, sma-cross"));
-    let output = backtest()
+    let output = common::backtest()
         .args(["--strategy", "sma-cross", "--param", "speed=3"])
         .output()
         .unwrap();
@@ -237,7 +235,7 @@ fn unknown_strategies_and_parameters_are_errors_that_list_the_valid_ones() {
     let stderr = stderr_of(&output);
     assert!(stderr.contains("no parameter \"speed\""), "{stderr}");
     assert!(stderr.contains("fast (default 20"), "{stderr}");
-    let output = backtest()
+    let output = common::backtest()
         .args(["--strategy", "sma-cross", "--param", "slow=10"])
         .output()
         .unwrap();
@@ -247,7 +245,7 @@ fn unknown_strategies_and_parameters_are_errors_that_list_the_valid_ones() {
 
 #[test]
 fn a_symbol_missing_from_the_dataset_is_named_with_the_ones_there() {
-    let output = backtest()
+    let output = common::backtest()
         .args(["--strategy", "buy-and-hold", "--symbols", "GLD,NOPE"])
         .output()
         .unwrap();
@@ -262,7 +260,7 @@ fn a_symbol_missing_from_the_dataset_is_named_with_the_ones_there() {
 
 #[test]
 fn list_shows_every_strategy_with_parameters_and_defaults() {
-    let output = backtest().arg("list").output().unwrap();
+    let output = common::backtest().arg("list").output().unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     for spec in backtest::strategies::REGISTRY {
@@ -281,7 +279,7 @@ fn data_check_reports_real_defects_with_their_policy() {
     let Some(dir) = common::market_data("data check on real files") else {
         return;
     };
-    let output = backtest()
+    let output = common::backtest()
         .args(["data", "check"])
         .arg(dir.join("futures-etf-ohlcv"))
         .output()
@@ -297,7 +295,7 @@ fn data_check_reports_real_defects_with_their_policy() {
         gold.contains("ohlc_outside_range") && gold.contains(" 442 "),
         "{gold}"
     );
-    let output = backtest()
+    let output = common::backtest()
         .args(["data", "check"])
         .arg(dir.join("close-adjusted-long"))
         .output()
@@ -321,7 +319,7 @@ fn every_real_folder_loads_or_is_refused_with_a_reason() {
         "close-adjusted-long",
     ];
     for folder in folders {
-        let output = backtest()
+        let output = common::backtest()
             .args(["data", "check"])
             .arg(dir.join(folder))
             .output()

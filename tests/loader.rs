@@ -17,7 +17,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use backtest::data::{Bars, Dataset, DefectKind, FileReport, LoadOptions, load_bars};
 use backtest::{Date, Error};
 
@@ -51,18 +50,12 @@ fn error_of(path: &Path, options: &LoadOptions) -> Error {
     }
 }
 
-fn backtest() -> Command {
-    let mut cmd = Command::cargo_bin("backtest").expect("binary built");
-    cmd.current_dir(common::root());
-    cmd
-}
-
 /// The binary refuses `path` (as passed on the command line) with exit code 2 and exactly
 /// `message` (which starts with the path) as one line: in `run` on stderr, in `data check`
 /// as the file's `REFUSED` line.
 fn binary_refuses(path: &str, args: &[&str], message: &str) {
     let out = tempfile::tempdir().unwrap();
-    let output = backtest()
+    let output = common::backtest()
         .args(["--strategy", "buy-and-hold", "--no-charts", "--data", path])
         .args(args)
         .arg("--out")
@@ -72,7 +65,7 @@ fn binary_refuses(path: &str, args: &[&str], message: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{path}: {stderr}");
     assert_eq!(stderr, format!("error: {message}\n"), "{path}");
-    let check = backtest()
+    let check = common::backtest()
         .args(["data", "check", path])
         .args(args)
         .output()
@@ -519,7 +512,7 @@ fn a_directory_without_csv_files_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.txt"), "not data").unwrap();
     let shown = dir.path().display().to_string();
-    let output = backtest()
+    let output = common::backtest()
         .args([
             "--strategy",
             "buy-and-hold",
@@ -540,7 +533,7 @@ fn a_directory_without_csv_files_is_refused() {
 
 #[test]
 fn a_symbol_missing_on_disk_is_named_with_the_ones_there() {
-    let output = backtest()
+    let output = common::backtest()
         .args(["--strategy", "buy-and-hold", "--no-charts"])
         .args([
             "--data",
@@ -592,7 +585,10 @@ fn a_dangling_link_or_a_folder_named_like_a_csv_is_refused_not_skipped() {
     std::os::unix::fs::symlink(dir.path().join("nowhere.csv"), dir.path().join("RIO.csv")).unwrap();
     std::fs::create_dir(dir.path().join("OLD.csv")).unwrap();
     let shown = dir.path().display().to_string();
-    let check = backtest().args(["data", "check", &shown]).output().unwrap();
+    let check = common::backtest()
+        .args(["data", "check", &shown])
+        .output()
+        .unwrap();
     assert_eq!(check.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&check.stdout);
     assert!(stdout.contains(&format!(
@@ -602,7 +598,7 @@ fn a_dangling_link_or_a_folder_named_like_a_csv_is_refused_not_skipped() {
         "REFUSED {shown}/OLD.csv: is a directory, not a CSV file"
     )));
     assert!(stdout.contains("3 files, 1 loaded, 2 refused"), "{stdout}");
-    let output = backtest()
+    let output = common::backtest()
         .args([
             "--strategy",
             "buy-and-hold",
@@ -764,7 +760,7 @@ fn day_first_files_load_with_the_date_format_option() {
         ("2024-01-02", 7721.5, 512_000_000.0),
         ("2024-01-15", 7594.9, 530_000_000.0),
     );
-    let output = backtest()
+    let output = common::backtest()
         .args(["data", "check", "tests/fixtures/vendors/dayfirst.csv"])
         .args(["--date-format", "%d/%m/%Y"])
         .output()
@@ -793,7 +789,7 @@ fn prices_in_pence_are_divided_by_100_through_the_manifest() {
     assert_eq!(raw.close[0], 5812.0, "the file itself is in pence");
     let (gld, _) = dataset.load("GLD", &options).unwrap();
     assert_eq!(gld.close[0], 190.86, "GLD has no unit: as written");
-    let run = backtest()
+    let run = common::backtest()
         .args(["--strategy", "buy-and-hold", "--no-charts"])
         .args(["--data", "tests/fixtures/vendors/pence", "--out"])
         .arg(tempfile::tempdir().unwrap().path())

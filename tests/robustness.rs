@@ -7,42 +7,23 @@ mod common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use backtest::data::Universe;
 use backtest::indicators::Lines;
 use backtest::rng::Rng;
 use backtest::robustness::{self, Method, Plan};
 use backtest::run::{RunRequest, Setup, execute, measure};
 
-fn backtest() -> Command {
-    let mut cmd = Command::cargo_bin("backtest").expect("binary built");
-    cmd.current_dir(common::root());
-    cmd
-}
-
-/// Runs `backtest robustness` with `args` into `out`; returns standard output, which must
-/// come with success and an empty standard error.
+/// Runs `backtest robustness` with `args` into `out`, which must succeed quietly; returns
+/// its standard output.
 fn robustness_ok(out: &Path, args: &[&str]) -> String {
-    let output = backtest()
-        .arg("robustness")
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    assert!(stderr.is_empty(), "{stderr}");
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let mut cmd = common::backtest();
+    cmd.arg("robustness").args(args).arg("--out").arg(out);
+    common::quiet_stdout(&mut cmd)
 }
 
 /// `robustness.csv` as rows of cells, the header first.
 fn rows(out: &Path) -> Vec<Vec<String>> {
-    std::fs::read_to_string(out.join("robustness.csv"))
-        .unwrap()
-        .lines()
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
+    common::csv_rows(&out.join("robustness.csv"))
 }
 
 fn request(strategy: &str, data: &Path, symbols: &[&str]) -> RunRequest {
@@ -103,13 +84,13 @@ fn a_monte_carlo_path_is_exactly_synth_then_run_on_its_files() {
     assert_eq!((row[0].as_str(), row[1].as_str()), ("1", "12"));
 
     let data = tempfile::tempdir().unwrap();
-    backtest()
+    common::backtest()
         .args(["synth", "--seed", "12", "--out"])
         .arg(data.path())
         .assert()
         .success();
     let single = tempfile::tempdir().unwrap();
-    backtest()
+    common::backtest()
         .args(args)
         .arg("--data")
         .arg(data.path())
@@ -267,7 +248,7 @@ fn the_same_command_gives_byte_identical_files_on_any_number_of_threads() {
         "12",
     ];
     robustness_ok(a.path(), &args);
-    let output = backtest()
+    let output = common::backtest()
         .env("RAYON_NUM_THREADS", "1")
         .arg("robustness")
         .args(args)
@@ -344,7 +325,7 @@ fn zero_paths_an_empty_block_and_a_symbol_the_generator_lacks_are_usage_errors()
         (&["--monte-carlo", "2", "--data", data_arg], "FOO"),
     ];
     for (args, message) in cases {
-        let output = backtest()
+        let output = common::backtest()
             .args(["robustness", "--strategy", "buy-and-hold"])
             .args(args)
             .arg("--out")

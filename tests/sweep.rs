@@ -8,41 +8,29 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-fn backtest() -> Command {
-    let mut cmd = Command::cargo_bin("backtest").expect("binary built");
-    cmd.current_dir(common::root());
-    cmd
-}
-
-/// Runs `sma-cross` on GLD with the given grids into `out`; returns the process output.
-fn sweep(out: &Path, grids: &[&str]) -> std::process::Output {
-    let mut cmd = backtest();
+/// The command that sweeps `sma-cross` on GLD with the given grids into `out`.
+fn sweep_command(out: &Path, grids: &[&str]) -> Command {
+    let mut cmd = common::backtest();
     cmd.args(["sweep", "--strategy", "sma-cross", "--symbols", "GLD"]);
     for grid in grids {
         cmd.args(["--grid", grid]);
     }
-    cmd.arg("--out").arg(out).output().unwrap()
+    cmd.arg("--out").arg(out);
+    cmd
 }
 
-/// [`sweep`] that must succeed: returns its standard output, and checks that nothing went to
-/// standard error (no progress bar off a terminal).
+/// Runs [`sweep_command`]; returns the process output.
+fn sweep(out: &Path, grids: &[&str]) -> std::process::Output {
+    sweep_command(out, grids).output().unwrap()
+}
+
+/// [`sweep`] that must succeed quietly: returns its standard output.
 fn sweep_ok(out: &Path, grids: &[&str]) -> String {
-    let output = sweep(out, grids);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.is_empty(),
-        "nothing on stderr off a terminal: {stderr}"
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    common::quiet_stdout(&mut sweep_command(out, grids))
 }
 
 fn rows(out: &Path) -> Vec<Vec<String>> {
-    std::fs::read_to_string(out.join("sweep.csv"))
-        .unwrap()
-        .lines()
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
+    common::csv_rows(&out.join("sweep.csv"))
 }
 
 #[test]
@@ -68,7 +56,7 @@ fn each_combination_is_exactly_the_single_run_with_its_parameters() {
     let row = &rows[3];
 
     let single = tempfile::tempdir().unwrap();
-    backtest()
+    common::backtest()
         .args([
             "--strategy",
             "sma-cross",
@@ -149,7 +137,7 @@ fn two_parameters_draw_a_heatmap_and_one_does_not() {
     assert!(!one.path().join("heatmap.png").exists());
 
     let skipped = tempfile::tempdir().unwrap();
-    backtest()
+    common::backtest()
         .args(["sweep", "--strategy", "sma-cross", "--symbols", "GLD"])
         .args([
             "--grid",

@@ -10,37 +10,12 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-fn backtest() -> Command {
-    let mut cmd = Command::cargo_bin("backtest").expect("binary built");
-    cmd.current_dir(common::root());
-    cmd
-}
-
-/// Runs `cmd`, which must succeed quietly; returns its standard output.
-fn ok(cmd: &mut Command) -> String {
-    let output = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.is_empty(),
-        "nothing on stderr off a terminal: {stderr}"
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 /// A CSV file as a header and rows of named fields.
 fn table(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|line| {
-            header
-                .iter()
-                .map(ToString::to_string)
-                .zip(line.split(',').map(ToString::to_string))
-                .collect()
-        })
+    let rows = common::csv_rows(path);
+    let (header, rows) = rows.split_first().expect("a header");
+    rows.iter()
+        .map(|row| header.iter().cloned().zip(row.iter().cloned()).collect())
         .collect()
 }
 
@@ -66,7 +41,7 @@ fn check_against_direct_runs(
 ) {
     let grids = ["fast=5,10,20", "slow=20,50,100"];
     let dir = tempfile::tempdir().unwrap();
-    let mut walk = backtest();
+    let mut walk = common::backtest();
     walk.arg("walk-forward");
     strategy_args(&mut walk, data, symbol);
     for grid in grids {
@@ -76,7 +51,7 @@ fn check_against_direct_runs(
         "--from", from, "--train", spans[0], "--test", spans[1], "--out",
     ])
     .arg(dir.path());
-    let stdout = ok(&mut walk);
+    let stdout = common::quiet_stdout(&mut walk);
     assert!(stdout.contains("walk-forward (out of sample)"), "{stdout}");
     assert!(stdout.contains("hindsight best"), "{stdout}");
     let chart = std::fs::metadata(dir.path().join("equity.png")).unwrap();
@@ -116,7 +91,7 @@ fn check_window(
 ) {
     // The choice: the best row of a sweep on the training dates alone.
     let sweep_dir = tempfile::tempdir().unwrap();
-    let mut sweep = backtest();
+    let mut sweep = common::backtest();
     sweep.arg("sweep");
     strategy_args(&mut sweep, data, symbol);
     for grid in grids {
@@ -132,7 +107,7 @@ fn check_window(
             "--out",
         ])
         .arg(sweep_dir.path());
-    ok(&mut sweep);
+    common::quiet_stdout(&mut sweep);
     let rows = table(&sweep_dir.path().join("sweep.csv"));
     let best = rows
         .iter()
@@ -148,7 +123,7 @@ fn check_window(
 
     // The result: a run with that choice, warmed up on the training dates.
     let run_dir = tempfile::tempdir().unwrap();
-    let mut run = backtest();
+    let mut run = common::backtest();
     strategy_args(&mut run, data, symbol);
     run.args(["--param", &format!("fast={}", w["fast"])])
         .args(["--param", &format!("slow={}", w["slow"])])
@@ -156,7 +131,7 @@ fn check_window(
         .args(["--trade-from", &w["train_to"], "--cash", &w["start_equity"]])
         .args(["--no-charts", "--out"])
         .arg(run_dir.path());
-    ok(&mut run);
+    common::quiet_stdout(&mut run);
     let summary: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(run_dir.path().join("summary.json")).unwrap(),
     )
@@ -207,7 +182,7 @@ fn on_real_gld_each_window_matches_its_direct_sweep_and_run() {
 
 #[test]
 fn spans_too_long_for_the_data_are_a_usage_error() {
-    let output = backtest()
+    let output = common::backtest()
         .args([
             "walk-forward",
             "--strategy",

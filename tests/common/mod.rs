@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
 
 /// The repository's root.
 pub fn root() -> PathBuf {
@@ -42,4 +44,33 @@ pub fn reference(test: &str) -> Option<PathBuf> {
 /// Relative difference |a − b| / |b|.
 pub fn relative(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
+}
+
+/// The `backtest` binary, run from the repository's root (where `data/` is the default).
+pub fn backtest() -> Command {
+    let mut cmd = Command::cargo_bin("backtest").expect("binary built");
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs `cmd`, which must succeed quietly (nothing on standard error off a terminal: no
+/// progress bar, no warning); returns its standard output.
+pub fn quiet_stdout(cmd: &mut Command) -> String {
+    let output = cmd.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.is_empty(),
+        "nothing on stderr off a terminal: {stderr}"
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A CSV file the project wrote (no quoting) as rows of cells, the header first.
+pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(path)
+        .expect("readable")
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
 }
