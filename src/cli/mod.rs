@@ -147,6 +147,14 @@ pub fn main() -> Result<ExitCode> {
     }
 }
 
+/// The `--data` paths joined for a chart's subtitle.
+fn data_label(data: &[PathBuf]) -> String {
+    data.iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Writes to standard output; a closed pipe (`backtest list | head -1`) ends the output
 /// quietly instead of failing.
 fn emit(text: &str) -> Result<()> {

@@ -112,11 +112,10 @@ fn heatmap(path: &Path, args: &SweepArgs, data: &[PathBuf], result: &Sweep) -> R
         "{}: {metric} by {} and {}",
         result.strategy, rows.name, columns.name
     );
-    let data: Vec<String> = data.iter().map(|p| p.display().to_string()).collect();
     let total = rows.values.len() * columns.values.len();
     let subtitle = format!(
         "data: {} · {total} combinations ({} run, {} skipped)",
-        data.join(", "),
+        super::data_label(data),
         result.rows.len(),
         result.skipped.len()
     );

@@ -79,10 +79,9 @@ fn chart(path: &Path, data: &[PathBuf], result: &WalkForward) -> Result<()> {
         "{}: walk-forward, out of sample, against the hindsight best",
         result.strategy
     );
-    let data: Vec<String> = data.iter().map(|p| p.display().to_string()).collect();
     let subtitle = format!(
         "data: {} · {} windows · parameters chosen by {} on each training window",
-        data.join(", "),
+        super::data_label(data),
         result.windows.len(),
         result.metric.name()
     );
