@@ -136,13 +136,18 @@ impl Dataset {
         options: &LoadOptions,
         prices: PriceMode,
     ) -> Result<(Universe, Vec<FileReport>)> {
-        let mut bars = Vec::with_capacity(symbols.len());
-        let mut files = Vec::with_capacity(symbols.len());
-        for symbol in symbols {
-            let (b, report) = self.load(symbol, options)?;
-            bars.push(b);
-            files.push(report);
-        }
+        use rayon::prelude::*;
+        // The files are read and validated in parallel (they share nothing); an error is the
+        // first in the order asked for, whichever thread met it first.
+        let loaded: Vec<Result<(Bars, FileReport)>> = symbols
+            .par_iter()
+            .map(|symbol| self.load(symbol, options))
+            .collect();
+        let (bars, files): (Vec<Bars>, Vec<FileReport>) = loaded
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         Ok((Universe::align(&bars, prices)?, files))
     }
 

@@ -63,33 +63,49 @@ fn replace_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> R
 /// A file cannot be written, a chart cannot be drawn, or `dir` exists and is not a report.
 pub fn write_outputs(report: &RunReport, dir: &Path, charts: ChartOptions) -> Result<()> {
     publish_dir(dir, |staging| {
-        let json = serde_json::to_string_pretty(&report.summary)
-            .map_err(|e| Error::io(staging, std::io::Error::other(e)))?;
-        let files = [
-            ("summary.json", json + "\n"),
-            ("summary.md", text::markdown(&report.summary)),
-            (
-                "equity.csv",
-                tables::equity_csv(&report.run, &report.universe),
-            ),
-            (
-                "fills.csv",
-                tables::fills_csv(&report.run, &report.universe),
-            ),
-            (
-                "trades.csv",
-                tables::trades_csv(&report.trades, &report.universe),
-            ),
-        ];
-        for (name, contents) in files {
-            let path = staging.join(name);
-            std::fs::write(&path, contents).map_err(|e| Error::io(&path, e))?;
-        }
-        if charts.enabled {
-            charts::draw_run_charts(report, &charts, &|name, draw| draw(&staging.join(name)))?;
-        }
-        Ok(())
+        // The text files are written while the charts are drawn: they share nothing.
+        let (text, drawn) = rayon::join(
+            || write_text_files(report, staging),
+            || {
+                if charts.enabled {
+                    charts::draw_run_charts(report, &charts, &|name, draw| {
+                        draw(&staging.join(name))
+                    })
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        text.and(drawn)
     })
+}
+
+/// `summary.json`, `summary.md`, `equity.csv`, `fills.csv` and `trades.csv` of `report` into
+/// `dir`.
+fn write_text_files(report: &RunReport, dir: &Path) -> Result<()> {
+    let json = serde_json::to_string_pretty(&report.summary)
+        .map_err(|e| Error::io(dir, std::io::Error::other(e)))?;
+    let files = [
+        ("summary.json", json + "\n"),
+        ("summary.md", text::markdown(&report.summary)),
+        (
+            "equity.csv",
+            tables::equity_csv(&report.run, &report.universe),
+        ),
+        (
+            "fills.csv",
+            tables::fills_csv(&report.run, &report.universe),
+        ),
+        (
+            "trades.csv",
+            tables::trades_csv(&report.trades, &report.universe),
+        ),
+    ];
+    for (name, contents) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
 }
 
 /// The file every report directory holds: a directory without it is not ours to replace.
