@@ -8,15 +8,28 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-/// The command that sweeps `sma-cross` on GLD with the given grids into `out`.
-fn sweep_command(out: &Path, grids: &[&str]) -> Command {
+/// The command that sweeps `sma-cross` on GLD of `data` with the given grids into `out`.
+fn sweep_command_on(data: &Path, out: &Path, grids: &[&str]) -> Command {
     let mut cmd = common::backtest();
-    cmd.args(["sweep", "--strategy", "sma-cross", "--symbols", "GLD"]);
+    cmd.args([
+        "sweep",
+        "--strategy",
+        "sma-cross",
+        "--symbols",
+        "GLD",
+        "--data",
+    ]);
+    cmd.arg(data);
     for grid in grids {
         cmd.args(["--grid", grid]);
     }
     cmd.arg("--out").arg(out);
     cmd
+}
+
+/// [`sweep_command_on`] the sample.
+fn sweep_command(out: &Path, grids: &[&str]) -> Command {
+    sweep_command_on(&common::sample(), out, grids)
 }
 
 /// Runs [`sweep_command`]; returns the process output.
@@ -53,36 +66,63 @@ fn each_combination_is_exactly_the_single_run_with_its_parameters() {
         order,
         [("10", "50"), ("10", "100"), ("20", "50"), ("20", "100")]
     );
-    let row = &rows[3];
+    assert_rows_are_single_runs(&common::sample(), &rows);
+}
 
-    let single = tempfile::tempdir().unwrap();
-    common::backtest()
-        .args([
-            "--strategy",
-            "sma-cross",
-            "--symbols",
-            "GLD",
-            "--no-charts",
-            "--out",
-        ])
-        .arg(single.path())
-        .assert()
-        .success();
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(single.path().join("summary.json")).unwrap())
-            .unwrap();
-    assert_eq!(summary["params"]["fast"], 20);
-    assert_eq!(summary["params"]["slow"], 50);
-    let metric = |key: &str| summary["metrics"][key].as_f64().unwrap();
-    assert_eq!(row[2].parse::<f64>().unwrap(), metric("total_return"));
-    assert_eq!(row[5].parse::<f64>().unwrap(), metric("sharpe"));
-    assert_eq!(row[6].parse::<f64>().unwrap(), metric("max_drawdown"));
-    assert_eq!(
-        row[7].parse::<u64>().unwrap(),
-        summary["metrics"]["trades"].as_u64().unwrap()
-    );
-    let psr: f64 = row[8].parse().unwrap();
-    assert!((0.0..=1.0).contains(&psr), "{psr}");
+#[test]
+fn on_real_gld_each_combination_is_exactly_its_single_run() {
+    let Some(dir) = common::market_data("sweep on real GLD") else {
+        return;
+    };
+    let data = dir.join("etf-ohlcv-raw");
+    let out = tempfile::tempdir().unwrap();
+    common::quiet_stdout(&mut sweep_command_on(
+        &data,
+        out.path(),
+        &["fast=10,20", "slow=50,100"],
+    ));
+    let rows = rows(out.path());
+    assert_eq!(rows.len(), 5, "header and 4 rows");
+    assert_rows_are_single_runs(&data, &rows);
+}
+
+/// Every row of a `sma-cross` sweep of GLD on `data` (`rows`, the header first) against
+/// `backtest run` with its parameters: the same numbers, to the bit.
+fn assert_rows_are_single_runs(data: &Path, rows: &[Vec<String>]) {
+    for row in &rows[1..] {
+        let single = tempfile::tempdir().unwrap();
+        let mut run = common::backtest();
+        run.args(["--strategy", "sma-cross", "--symbols", "GLD", "--data"])
+            .arg(data)
+            .args(["--param", &format!("fast={}", row[0])])
+            .args(["--param", &format!("slow={}", row[1])])
+            .args(["--no-charts", "--out"])
+            .arg(single.path());
+        common::quiet_stdout(&mut run);
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(single.path().join("summary.json")).unwrap())
+                .unwrap();
+        let metric = |key: &str| summary["metrics"][key].as_f64().unwrap();
+        let case = format!("fast={} slow={}", row[0], row[1]);
+        assert_eq!(
+            row[2].parse::<f64>().unwrap(),
+            metric("total_return"),
+            "{case}"
+        );
+        assert_eq!(row[5].parse::<f64>().unwrap(), metric("sharpe"), "{case}");
+        assert_eq!(
+            row[6].parse::<f64>().unwrap(),
+            metric("max_drawdown"),
+            "{case}"
+        );
+        assert_eq!(
+            row[7].parse::<u64>().ok(),
+            summary["metrics"]["trades"].as_u64(),
+            "{case}"
+        );
+        let psr: f64 = row[8].parse().unwrap();
+        assert!((0.0..=1.0).contains(&psr), "{psr}");
+    }
 }
 
 #[test]
