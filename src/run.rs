@@ -90,25 +90,8 @@ pub struct RunReport {
 /// is exactly what [`execute`] gives alone (runs share nothing).
 #[must_use]
 pub fn execute_many(requests: &[RunRequest]) -> Vec<Result<RunReport>> {
-    execute_many_with(requests, &|| {})
-}
-
-/// [`execute_many`], calling `on_done` as each run finishes (from whichever thread ran it), so
-/// that a caller can show progress.
-#[must_use]
-pub fn execute_many_with(
-    requests: &[RunRequest],
-    on_done: &(dyn Fn() + Sync),
-) -> Vec<Result<RunReport>> {
     use rayon::prelude::*;
-    requests
-        .par_iter()
-        .map(|request| {
-            let report = execute(request);
-            on_done();
-            report
-        })
-        .collect()
+    requests.par_iter().map(execute).collect()
 }
 
 /// The requests of `run --all`: `template` once per registered strategy, each given only the
