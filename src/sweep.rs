@@ -379,9 +379,7 @@ impl Plan {
             skipped,
         })
     }
-}
 
-impl Plan {
     /// The candidate a row of this plan's runs came from.
     #[must_use]
     pub fn candidate(&self, row: &Row) -> Option<&Candidate> {
