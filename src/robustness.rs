@@ -193,19 +193,22 @@ impl<'r> Plan<'r> {
 
     /// Runs the historical data and every path, the paths in parallel (they share nothing);
     /// the rows keep path order, so the output is the same on any number of threads.
+    /// `on_done` is called as each path finishes.
     ///
     /// # Errors
     /// The first error of a path, in path order.
-    pub fn run(&self) -> Result<Robustness> {
+    pub fn run(&self, on_done: &(dyn Fn() + Sync)) -> Result<Robustness> {
         let historical = self.measure(&self.market.universe)?;
         let paths: Vec<Result<PathRow>> = (0..self.paths)
             .into_par_iter()
             .map(|k| {
-                Ok(PathRow {
+                let row = PathRow {
                     path: k,
                     seed: self.seed_of(k),
                     measured: self.measure(&self.universe(k)?)?,
-                })
+                };
+                on_done();
+                Ok(row)
             })
             .collect();
         let paths = paths.into_iter().collect::<Result<Vec<_>>>()?;
@@ -230,7 +233,7 @@ impl<'r> Plan<'r> {
 /// # Errors
 /// As [`Plan::new`] and [`Plan::run`].
 pub fn run(request: &RunRequest, method: Method, paths: usize, seed: u64) -> Result<Robustness> {
-    Plan::new(request, method, paths, seed)?.run()
+    Plan::new(request, method, paths, seed)?.run(&|| {})
 }
 
 /// The generator's bars of `symbols` for `seed`, cut to the request's dates and aligned as the

@@ -37,7 +37,7 @@ fn request(strategy: &str, data: &Path, symbols: &[&str]) -> RunRequest {
 /// `robustness::bootstrap` gives for its seed, and the historical run against `backtest run`.
 fn assert_paths_are_direct_runs(request: &RunRequest, block: usize, paths: usize, seed: u64) {
     let plan = Plan::new(request, Method::Bootstrap { block }, paths, seed).unwrap();
-    let result = plan.run().unwrap();
+    let result = plan.run(&|| {}).unwrap();
     assert_eq!(result.paths.len(), paths);
     let setup = Setup::new(request).unwrap();
     let params = setup.params(&request.params).unwrap();

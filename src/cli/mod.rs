@@ -147,6 +147,26 @@ pub fn main() -> Result<ExitCode> {
     }
 }
 
+/// A progress bar on standard error when it is a terminal (hidden otherwise, so that pipes and
+/// logs stay clean), counting `what` up to `total` if known.
+fn progress(total: Option<usize>, what: &str) -> indicatif::ProgressBar {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let length = total.map(|n| u64::try_from(n).unwrap_or(u64::MAX));
+    let bar =
+        indicatif::ProgressBar::with_draw_target(length, indicatif::ProgressDrawTarget::stderr());
+    let template = if total.is_some() {
+        format!("{{bar:40}} {{pos}}/{{len}} {what}, {{elapsed}} ({{eta}} left)")
+    } else {
+        format!("{{spinner}} {{pos}} {what}, {{elapsed}}")
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
 /// The `--data` paths joined for a chart's subtitle.
 fn data_label(data: &[PathBuf]) -> String {
     data.iter()

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{ArgGroup, Args};
 
 use super::Inputs;
+use super::progress;
 use crate::Result;
 use crate::report::write_atomic;
 use crate::robustness::{self, Method};
@@ -58,7 +59,11 @@ pub(super) fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
             ));
         }
     };
-    let result = robustness::run(&request, method, paths, args.seed)?;
+    let plan = robustness::Plan::new(&request, method, paths, args.seed)?;
+    let bar = progress(Some(paths), "paths");
+    let result = plan.run(&|| bar.inc(1));
+    bar.finish_and_clear();
+    let result = result?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("reports").join(format!("robustness-{}", result.strategy))
     });

@@ -2,12 +2,10 @@
 //! deflated Sharpe ratio of the best combination so that the ranking's winner is not taken at
 //! face value.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Inputs;
 use crate::Result;
@@ -43,7 +41,7 @@ pub(super) struct SweepArgs {
 pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let template = args.inputs.request(&args.strategy)?;
     let total = sweep::combinations(&args.grids)?.len();
-    let bar = progress(Some(total), "combinations");
+    let bar = super::progress(Some(total), "combinations");
     let result = sweep::run_with(&template, &args.grids, &|| bar.inc(1));
     bar.finish_and_clear();
     let result = result?;
@@ -60,25 +58,6 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     super::emit(&format!("{table}\nsweep written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// A progress bar on standard error when it is a terminal (hidden otherwise, so that pipes and
-/// logs stay clean), counting `what` up to `total` if known.
-pub(super) fn progress(total: Option<usize>, what: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let length = total.map(|n| u64::try_from(n).unwrap_or(u64::MAX));
-    let bar = ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr());
-    let template = if total.is_some() {
-        format!("{{bar:40}} {{pos}}/{{len}} {what}, {{elapsed}} ({{eta}} left)")
-    } else {
-        format!("{{spinner}} {{pos}} {what}, {{elapsed}}")
-    };
-    if let Ok(style) = ProgressStyle::with_template(&template) {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// The metric's name in a chart's title, and whether it is a return (printed in percent).

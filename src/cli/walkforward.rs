@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::Inputs;
-use super::sweep::progress;
+use super::progress;
 use crate::Result;
 use crate::report::charts::{ChartStyle, Line, equity_chart};
 use crate::report::write_atomic;
