@@ -35,7 +35,6 @@ pub trait Strategy {
 /// The market as a strategy sees it after the close of bar `t`: bars `0..=t` and nothing later.
 #[derive(Debug, Clone, Copy)]
 pub struct History<'a> {
-    universe: &'a Universe,
     lines: &'a Lines<'a>,
     bar: usize,
 }
@@ -48,13 +47,17 @@ impl<'a> History<'a> {
     #[must_use]
     #[inline]
     pub fn new(lines: &'a Lines<'a>, bar: usize) -> Self {
-        let universe = lines.universe();
-        assert!(bar < universe.len(), "bar {bar} beyond the calendar");
-        History {
-            universe,
-            lines,
-            bar,
-        }
+        assert!(
+            bar < lines.universe().len(),
+            "bar {bar} beyond the calendar"
+        );
+        History { lines, bar }
+    }
+
+    /// The market this view shows.
+    #[inline]
+    fn universe(&self) -> &'a Universe {
+        self.lines.universe()
     }
 
     /// The simple moving average of symbol `s`'s close over `window` bars, as a line to read
@@ -77,42 +80,42 @@ impl<'a> History<'a> {
     #[must_use]
     #[inline]
     pub fn date(&self) -> Date {
-        self.universe.dates[self.bar]
+        self.universe().dates[self.bar]
     }
 
     /// Closes of symbol `s` (the strategy's own index) up to and including this bar.
     #[must_use]
     #[inline]
     pub fn close(&self, s: usize) -> &'a [f64] {
-        &self.universe.series[s].close[..=self.bar]
+        &self.universe().series[s].close[..=self.bar]
     }
 
     /// Opens of symbol `s` up to and including this bar.
     #[must_use]
     #[inline]
     pub fn open(&self, s: usize) -> &'a [f64] {
-        &self.universe.series[s].open[..=self.bar]
+        &self.universe().series[s].open[..=self.bar]
     }
 
     /// Highs of symbol `s` up to and including this bar.
     #[must_use]
     #[inline]
     pub fn high(&self, s: usize) -> &'a [f64] {
-        &self.universe.series[s].high[..=self.bar]
+        &self.universe().series[s].high[..=self.bar]
     }
 
     /// Lows of symbol `s` up to and including this bar.
     #[must_use]
     #[inline]
     pub fn low(&self, s: usize) -> &'a [f64] {
-        &self.universe.series[s].low[..=self.bar]
+        &self.universe().series[s].low[..=self.bar]
     }
 
     /// Whether symbol `s` had a bar on each date (false where the last close was carried).
     #[must_use]
     #[inline]
     pub fn present(&self, s: usize) -> &'a [bool] {
-        &self.universe.series[s].present[..=self.bar]
+        &self.universe().series[s].present[..=self.bar]
     }
 }
 
