@@ -73,8 +73,9 @@ impl RunRequest {
 pub struct RunReport {
     /// The machine-readable summary (what `summary.json` holds).
     pub summary: Summary,
-    /// The aligned data the run used; the strategy's symbols first, then the benchmark if
-    /// it is not one of them.
+    /// The aligned data of the bars traded (from `trade_from` when given; the bars before it
+    /// were history only); the strategy's symbols first, then the benchmark if it is not one
+    /// of them.
     pub universe: Universe,
     /// The simulation.
     pub run: Run,
