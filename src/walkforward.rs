@@ -48,6 +48,16 @@ impl FromStr for Span {
     }
 }
 
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.months.is_multiple_of(12) {
+            write!(f, "{}y", self.months / 12)
+        } else {
+            write!(f, "{}m", self.months)
+        }
+    }
+}
+
 impl Span {
     /// `date` plus this span (month ends clamp: Feb 29 + 1y is Feb 28).
     fn after(self, date: Date, times: u32) -> Option<Date> {
@@ -66,10 +76,27 @@ pub struct Schedule {
     pub test_end: usize,
 }
 
+/// How the windows are cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Windows {
+    /// The training span.
+    pub train: Span,
+    /// The test span after it; the windows roll forward by it.
+    pub test: Span,
+    /// Every training window starts at the first bar and grows (anchored, or expanding,
+    /// walk-forward), instead of rolling forward with the test window.
+    pub anchored: bool,
+}
+
 /// The windows over `dates`; empty when the data is shorter than one training span plus one
 /// test bar.
 #[must_use]
-pub fn schedule(dates: &[Date], train: Span, test: Span) -> Vec<Schedule> {
+pub fn schedule(dates: &[Date], windows: Windows) -> Vec<Schedule> {
+    let Windows {
+        train,
+        test,
+        anchored,
+    } = windows;
     let bar_on_or_after = |date: Date| dates.partition_point(|d| *d < date);
     let Some(first) = dates.first().copied() else {
         return vec![];
@@ -79,7 +106,11 @@ pub fn schedule(dates: &[Date], train: Span, test: Span) -> Vec<Schedule> {
         let Some(train_from) = test.after(first, k) else {
             break;
         };
-        let train_start = bar_on_or_after(train_from);
+        let train_start = if anchored {
+            0
+        } else {
+            bar_on_or_after(train_from)
+        };
         let test_start = train
             .after(train_from, 1)
             .map_or(dates.len(), bar_on_or_after);
@@ -128,6 +159,8 @@ pub struct WalkForward {
     pub strategy: String,
     /// The swept parameters' names.
     pub names: Vec<String>,
+    /// How the windows were cut.
+    pub windowing: Windows,
     /// What the windows ranked by.
     pub metric: Metric,
     /// The combinations tried in each window, and those the strategy refused.
@@ -210,7 +243,7 @@ fn hindsight(
 pub fn run(
     template: &RunRequest,
     grids: &[Grid],
-    (train, test): (Span, Span),
+    windows: Windows,
     metric: Metric,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<WalkForward> {
@@ -229,7 +262,8 @@ pub fn run(
     }
     let market = setup.market(symbols)?;
     let universe = &market.universe;
-    let windows = schedule(&universe.dates, train, test);
+    let windowing = windows;
+    let windows = schedule(&universe.dates, windowing);
     let (Some(first), Some(last)) = (windows.first(), windows.last()) else {
         return Err(Error::Usage(format!(
             "the data ({} to {}) is shorter than one training span and a test bar after it",
@@ -292,6 +326,7 @@ pub fn run(
     Ok(WalkForward {
         strategy: setup.spec.name.to_string(),
         names: plan.names,
+        windowing,
         metric,
         combinations: (plan.candidates.len(), plan.skipped.len()),
         windows: done,
@@ -358,9 +393,20 @@ impl WalkForward {
     #[must_use]
     pub fn markdown(&self) -> String {
         let (tried, refused) = self.combinations;
+        let Windows {
+            train,
+            test,
+            anchored,
+        } = self.windowing;
+        let training = if anchored {
+            format!("training from the first bar, at least {train}")
+        } else {
+            format!("training over the last {train}")
+        };
         let mut out = format!(
-            "# Walk-forward of {}\n\n{} windows from {} to {}; in each, {tried} combinations \
-             ranked by {} on the training window ({refused} refused by the strategy).\n\n",
+            "# Walk-forward of {}\n\n{} test windows of {test} ({training}) from {} to {}; in \
+             each, {tried} combinations ranked by {} on the training window ({refused} refused \
+             by the strategy).\n\n",
             self.strategy,
             self.windows.len(),
             self.dates[0],
@@ -436,23 +482,32 @@ mod tests {
     }
 
     #[test]
-    fn spans_read_years_and_months() {
+    fn spans_read_and_print_years_and_months() {
         assert_eq!("5y".parse::<Span>(), Ok(Span { months: 60 }));
         assert_eq!("18m".parse::<Span>(), Ok(Span { months: 18 }));
+        assert_eq!(
+            ["5y", "18m", "24m"].map(|s| s.parse::<Span>().unwrap().to_string()),
+            ["5y", "18m", "2y"]
+        );
         for bad in ["", "y", "0y", "5", "5w", "-1y", "1.5y"] {
             assert!(bad.parse::<Span>().is_err(), "{bad:?}");
         }
     }
 
     #[test]
-    fn windows_roll_by_the_test_span_and_the_last_one_may_be_short() {
+    fn windows_roll_by_the_test_span_and_the_last_one_may_be_short_or_anchored() {
         // One bar a day through 2000-01-01 .. 2003-06-30.
         let dates: Vec<Date> = ymd(2000, 1, 1)
             .iter_days()
             .take_while(|d| *d <= ymd(2003, 6, 30))
             .collect();
         let at = |d: Date| dates.iter().position(|x| *x == d).unwrap();
-        let windows = schedule(&dates, "2y".parse().unwrap(), "1y".parse().unwrap());
+        let spans = |train: &str, anchored| Windows {
+            train: train.parse().unwrap(),
+            test: "1y".parse().unwrap(),
+            anchored,
+        };
+        let windows = schedule(&dates, spans("2y", false));
         assert_eq!(
             windows,
             [
@@ -468,6 +523,15 @@ mod tests {
                 },
             ]
         );
-        assert!(schedule(&dates, "4y".parse().unwrap(), "1y".parse().unwrap()).is_empty());
+        assert!(schedule(&dates, spans("4y", false)).is_empty());
+        // Anchored: the same test windows, every training window from the first bar.
+        let anchored = schedule(&dates, spans("2y", true));
+        assert_eq!(anchored.len(), windows.len());
+        for (a, w) in anchored.iter().zip(&windows) {
+            assert_eq!(
+                (a.train_start, a.test_start, a.test_end),
+                (0, w.test_start, w.test_end)
+            );
+        }
     }
 }

@@ -30,13 +30,14 @@ fn number(text: &str) -> f64 {
         .unwrap_or_else(|_| panic!("{text:?} is a number"))
 }
 
-/// Walks `sma-cross` forward on `data` (restricted to `symbol` and `from`), then checks the
-/// windows numbered `check` (1-based) against a direct sweep and a direct run.
+/// Walks `sma-cross` forward on `data` (restricted to `symbol` and `from`) with the window
+/// options `window_args`, then checks the windows numbered `check` (1-based) against a direct
+/// sweep and a direct run.
 fn check_against_direct_runs(
     data: &Path,
     symbol: &str,
     from: &str,
-    spans: [&str; 2],
+    window_args: &[&str],
     check: &[usize],
 ) {
     let grids = ["fast=5,10,20", "slow=20,50,100"];
@@ -47,10 +48,10 @@ fn check_against_direct_runs(
     for grid in grids {
         walk.args(["--grid", grid]);
     }
-    walk.args([
-        "--from", from, "--train", spans[0], "--test", spans[1], "--out",
-    ])
-    .arg(dir.path());
+    walk.args(["--from", from])
+        .args(window_args)
+        .arg("--out")
+        .arg(dir.path());
     let stdout = common::quiet_stdout(&mut walk);
     assert!(stdout.contains("walk-forward (out of sample)"), "{stdout}");
     assert!(stdout.contains("hindsight best"), "{stdout}");
@@ -61,6 +62,17 @@ fn check_against_direct_runs(
         windows.len() >= check.iter().copied().max().unwrap(),
         "{windows:?}"
     );
+    if window_args.contains(&"--anchored") {
+        let first = &windows[0]["train_from"];
+        assert!(
+            windows.iter().all(|w| w["train_from"] == *first),
+            "{windows:?}"
+        );
+        assert!(
+            windows[1]["train_to"] > windows[0]["train_to"],
+            "the training grows"
+        );
+    }
 
     // The windows chain: each starts with the equity the previous one ended with, and the
     // stitched curve runs from the starting cash to the last window's end.
@@ -161,9 +173,15 @@ fn each_window_is_the_sweep_of_its_training_dates_then_a_run_of_the_choice() {
         &common::sample(),
         "GLD",
         "2012-01-01",
-        ["3y", "1y"],
+        &["--train", "3y", "--test", "1y"],
         &[1, 4],
     );
+}
+
+#[test]
+fn anchored_windows_train_from_the_first_bar_and_match_their_direct_runs() {
+    let args = ["--train", "3y", "--test", "1y", "--anchored"];
+    check_against_direct_runs(&common::sample(), "GLD", "2012-01-01", &args, &[1, 4]);
 }
 
 #[test]
@@ -175,7 +193,7 @@ fn on_real_gld_each_window_matches_its_direct_sweep_and_run() {
         &dir.join("etf-ohlcv-raw"),
         "GLD",
         "2015-01-01",
-        ["4y", "18m"],
+        &["--train", "4y", "--test", "18m"],
         &[2],
     );
 }

@@ -12,7 +12,7 @@ use crate::Result;
 use crate::report::charts::{ChartStyle, Line, equity_chart};
 use crate::report::write_atomic;
 use crate::sweep::{Grid, Metric};
-use crate::walkforward::{self, Span, WalkForward};
+use crate::walkforward::{self, Span, WalkForward, Windows};
 
 #[derive(Debug, Clone, Args)]
 pub(super) struct WalkForwardArgs {
@@ -29,6 +29,10 @@ pub(super) struct WalkForwardArgs {
     /// Test span after each training span; the windows roll forward by it.
     #[arg(long, value_name = "SPAN")]
     test: Span,
+    /// Train every window from the first bar of the data (anchored, or expanding, windows)
+    /// instead of over the last --train span only.
+    #[arg(long)]
+    anchored: bool,
     #[command(flatten)]
     inputs: Inputs,
     /// What to choose the parameters by on each training window.
@@ -48,7 +52,11 @@ pub(super) fn walk_forward(args: &WalkForwardArgs) -> Result<ExitCode> {
     let result = walkforward::run(
         &template,
         &args.grids,
-        (args.train, args.test),
+        Windows {
+            train: args.train,
+            test: args.test,
+            anchored: args.anchored,
+        },
         args.metric,
         &|| bar.inc(1),
     );
