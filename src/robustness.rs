@@ -405,7 +405,42 @@ const METRICS: [Summarized; 3] = [
     ("max drawdown", |p| Some(p.max_drawdown), true),
 ];
 
+/// One summarized metric over the paths.
+#[derive(Debug, Clone)]
+pub struct Spread {
+    /// Its name.
+    pub name: &'static str,
+    /// Its values on the paths where it is defined, ascending.
+    pub values: Vec<f64>,
+    /// Its value on the actual data, if defined.
+    pub historical: Option<f64>,
+    /// Whether it is a return (printed in percent).
+    pub percent: bool,
+}
+
 impl Robustness {
+    /// CAGR, Sharpe ratio and max drawdown over the paths, beside the historical run's.
+    #[must_use]
+    pub fn spreads(&self) -> Vec<Spread> {
+        METRICS
+            .iter()
+            .map(|&(name, of, percent)| {
+                let mut values: Vec<f64> = self
+                    .paths
+                    .iter()
+                    .filter_map(|r| of(&r.measured.performance))
+                    .collect();
+                values.sort_by(f64::total_cmp);
+                Spread {
+                    name,
+                    values,
+                    historical: of(&self.historical.performance),
+                    percent,
+                }
+            })
+            .collect()
+    }
+
     /// `robustness.csv`: one row per path in path order; numbers in full (shortest round-trip
     /// form), empty where undefined.
     #[must_use]
@@ -455,19 +490,18 @@ impl Robustness {
         out.push_str(" historical | its rank | undefined |\n|---|");
         out.push_str(&"---:|".repeat(PERCENTILES.len() + 3));
         out.push('\n');
-        for (name, of, is_percent) in METRICS {
+        for Spread {
+            name,
+            values,
+            historical,
+            percent: is_percent,
+        } in self.spreads()
+        {
             let show = |x: Option<f64>| if is_percent { percent(x) } else { number(x) };
-            let mut values: Vec<f64> = self
-                .paths
-                .iter()
-                .filter_map(|r| of(&r.measured.performance))
-                .collect();
-            values.sort_by(f64::total_cmp);
             let _ = write!(out, "| {name} |");
             for p in PERCENTILES {
                 let _ = write!(out, " {} |", show(percentile(&values, p)));
             }
-            let historical = of(&self.historical.performance);
             let rank = historical.and_then(|x| percentile_rank(&values, x));
             let _ = writeln!(
                 out,

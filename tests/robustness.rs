@@ -283,6 +283,8 @@ fn the_summary_shows_the_median_path_and_the_historical_run() {
     );
     let table = std::fs::read_to_string(out.path().join("robustness.md")).unwrap();
     assert!(stdout.starts_with(&table), "the terminal shows the file");
+    let chart = std::fs::metadata(out.path().join("robustness.png")).unwrap();
+    assert!(chart.len() > 20_000, "robustness.png is drawn, not blank");
     let mut sharpes: Vec<f64> = rows(out.path())[1..]
         .iter()
         .map(|r| r[3].parse().unwrap())

@@ -1,7 +1,7 @@
 //! `backtest robustness`: one strategy on many synthetic or resampled paths, with the
 //! percentiles of its CAGR, Sharpe ratio and max drawdown beside the historical run's.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Args};
@@ -9,8 +9,9 @@ use clap::{ArgGroup, Args};
 use super::Inputs;
 use super::progress;
 use crate::Result;
+use crate::report::charts::{ChartStyle, Distribution, distribution_chart};
 use crate::report::write_atomic;
-use crate::robustness::{self, Method};
+use crate::robustness::{self, Method, Robustness};
 
 /// About a month of trading days: long enough to keep volatility clusters and short trends,
 /// short enough that 25 years give hundreds of blocks to draw from.
@@ -40,6 +41,9 @@ pub(super) struct RobustnessArgs {
     /// Output directory (default: reports/robustness-<strategy>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Skip `robustness.png` (a histogram of each metric over the paths).
+    #[arg(long)]
+    no_charts: bool,
 }
 
 pub(super) fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
@@ -71,9 +75,47 @@ pub(super) fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
     let table = result.markdown();
     write_atomic(&out.join("robustness.csv"), result.csv().as_bytes())?;
     write_atomic(&out.join("robustness.md"), table.as_bytes())?;
+    if !args.no_charts {
+        chart(&out.join("robustness.png"), &args.inputs.data, &result)?;
+    }
     super::emit(&format!(
         "{table}\nrobustness written to {}\n",
         out.display()
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `robustness.png`: each metric's histogram over the paths, the actual data's value marked.
+fn chart(path: &Path, data: &[PathBuf], result: &Robustness) -> Result<()> {
+    let title = format!(
+        "{}: {} paths against the actual data",
+        result.strategy,
+        result.paths.len()
+    );
+    let source = match result.method {
+        Method::MonteCarlo => "synthetic paths of the sample generator".to_string(),
+        Method::Bootstrap { block } => format!("block bootstrap of the data, {block}-bar blocks"),
+    };
+    let subtitle = format!(
+        "data: {} · {source} · {}",
+        super::data_label(data),
+        result.symbols.join(", ")
+    );
+    let style = ChartStyle {
+        title: &title,
+        subtitle: &subtitle,
+        width: 1600,
+        height: 1200,
+    };
+    let spreads = result.spreads();
+    let panels: Vec<Distribution> = spreads
+        .iter()
+        .map(|s| Distribution {
+            name: s.name,
+            values: &s.values,
+            historical: s.historical,
+            percent: s.percent,
+        })
+        .collect();
+    distribution_chart(path, &style, &panels)
 }

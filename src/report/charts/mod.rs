@@ -11,6 +11,7 @@
 mod axis;
 mod calendar;
 mod canvas;
+mod distribution;
 mod heatmap;
 mod lines;
 mod rolling;
@@ -19,6 +20,7 @@ mod tearsheet;
 
 use std::path::Path;
 
+pub use distribution::Distribution;
 pub use tearsheet::{Draw, TEARSHEET_HEIGHTS, draw_run_charts};
 
 use crate::{Date, Error, Result};
@@ -132,6 +134,23 @@ pub fn heatmap_chart(path: &Path, style: &ChartStyle, map: &Heatmap) -> Result<(
     }
     canvas::image(path, style, Scale::new(style.height), |area, scale| {
         heatmap::grid(area, scale, map)
+    })
+}
+
+/// Histograms of metrics over many paths, one panel per metric, each with the actual data's
+/// value marked.
+///
+/// # Errors
+/// [`Error::Chart`] if there is no panel, or the image cannot be drawn or written.
+pub fn distribution_chart(path: &Path, style: &ChartStyle, panels: &[Distribution]) -> Result<()> {
+    if panels.is_empty() {
+        return Err(Error::Chart(format!(
+            "{}: no metric to draw",
+            path.display()
+        )));
+    }
+    canvas::image(path, style, Scale::new(style.height), |area, scale| {
+        distribution::histograms(area, scale, panels)
     })
 }
 
