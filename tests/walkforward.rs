@@ -227,3 +227,88 @@ fn spans_too_long_for_the_data_are_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// `data/`'s file of `symbol` written to `dir`, every bar after `cut` rewritten: its prices
+/// scaled by a factor that drifts and wiggles (open, high, low and close alike, so every bar
+/// stays valid).
+fn rewrite_after(symbol: &str, cut: &str, dir: &Path) {
+    let text = std::fs::read_to_string(common::sample().join(format!("{symbol}.csv"))).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let cells: Vec<&str> = line.split(',').collect();
+            if i == 0 || cells[0] <= cut {
+                return line.to_string();
+            }
+            let x = i as f64;
+            let factor = (1.0 + 0.25 * (x / 40.0).sin()) * (1.0 + 0.0004 * x);
+            let prices: Vec<String> = cells[1..5]
+                .iter()
+                .map(|p| format!("{:.4}", number(p) * factor))
+                .collect();
+            format!("{},{},{}", cells[0], prices.join(","), cells[5])
+        })
+        .collect();
+    let out = lines.join("\n") + "\n";
+    std::fs::write(dir.join(format!("{symbol}.csv")), out).unwrap();
+}
+
+#[test]
+fn no_window_chooses_with_its_test_bars_or_trades_with_later_ones() {
+    use backtest::run::RunRequest;
+    use backtest::sweep::{Grid, Metric};
+    use backtest::walkforward::{self, WalkForward, Window, Windows};
+
+    let grids: Vec<Grid> = ["fast=5,10,20", "slow=20,50,100"]
+        .iter()
+        .map(|g| g.parse().unwrap())
+        .collect();
+    let walk = |dir: &Path| -> WalkForward {
+        let request = RunRequest {
+            symbols: vec!["GLD".into()],
+            ..RunRequest::new("sma-cross", dir.to_path_buf())
+        };
+        let windows = Windows {
+            train: "3y".parse().unwrap(),
+            test: "1y".parse().unwrap(),
+            anchored: false,
+        };
+        walkforward::run(&request, &grids, windows, Metric::Sharpe, &|| {}).unwrap()
+    };
+    let original = tempfile::tempdir().unwrap();
+    for symbol in ["GLD", "SPY"] {
+        let file = format!("{symbol}.csv");
+        std::fs::copy(common::sample().join(&file), original.path().join(&file)).unwrap();
+    }
+    let a = walk(original.path());
+    let values = |w: &Window| w.chosen.as_ref().map(|r| r.values.clone());
+    // For several windows: rewrite every bar after its training, and its choice, and every
+    // earlier window's choice and result, must stay as they were.
+    for k in [4, 9, 14] {
+        let cut = a.windows[k].train.1.to_string();
+        let rewritten = tempfile::tempdir().unwrap();
+        for symbol in ["GLD", "SPY"] {
+            rewrite_after(symbol, &cut, rewritten.path());
+        }
+        let b = walk(rewritten.path());
+        for j in 0..=k {
+            let (x, y) = (&a.windows[j], &b.windows[j]);
+            assert_eq!(
+                values(x),
+                values(y),
+                "cut after window {}'s training: window {}'s choice",
+                k + 1,
+                j + 1
+            );
+            if j < k {
+                assert_eq!(x.end_equity, y.end_equity, "window {}'s result", j + 1);
+            }
+        }
+        assert_ne!(
+            a.equity.last(),
+            b.equity.last(),
+            "the rewrite changes what follows it"
+        );
+    }
+}
