@@ -186,8 +186,8 @@ impl<'r> Plan<'r> {
             self.setup.request,
         )?;
         Ok(Measured {
-            performance: outcome.metrics.performance,
-            trades: outcome.metrics.activity.trades,
+            performance: outcome.performance,
+            trades: outcome.trades.len(),
         })
     }
 

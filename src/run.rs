@@ -8,7 +8,7 @@ use crate::data::{Dataset, FileReport, LoadOptions, PriceMode, Universe};
 use crate::engine::{self, EngineOptions, Run};
 use crate::events;
 use crate::indicators::Lines;
-use crate::metrics::{self, Metrics};
+use crate::metrics::{self, Metrics, Performance};
 use crate::report::summary::{self, BenchmarkInfo, Summary};
 use crate::strategies;
 use crate::strategy::{Params, Strategy, StrategySpec};
@@ -171,8 +171,9 @@ pub struct Outcome {
     pub trades: Vec<Trade>,
     /// Daily simple returns of the equity curve.
     pub returns: Vec<f64>,
-    /// Performance and activity.
-    pub metrics: Metrics,
+    /// Return and risk statistics (the activity statistics are the report's, from the run and
+    /// the trades: a sweep, which ranks thousands of runs, does not need them).
+    pub performance: Performance,
 }
 
 impl<'r> Setup<'r> {
@@ -278,16 +279,13 @@ pub fn measure(
     let last_close: Vec<f64> = universe.series.iter().map(|s| s.close[last]).collect();
     let trades = trades::round_trips(&run, dates, &last_close);
     let returns = metrics::simple_returns(&run.equity);
-    let metrics = Metrics {
-        performance: metrics::performance_from(dates, &run.equity, &returns, request.risk_free),
-        activity: metrics::activity(&run, &trades),
-    };
+    let performance = metrics::performance_from(dates, &run.equity, &returns, request.risk_free);
     Ok(Outcome {
         first,
         run,
         trades,
         returns,
-        metrics,
+        performance,
     })
 }
 
@@ -312,7 +310,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         run,
         trades,
         returns,
-        metrics,
+        performance,
     } = measure(
         spec.name,
         strategy.as_mut(),
@@ -352,7 +350,10 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         universe: &universe,
         run: &run,
         files: &files,
-        metrics,
+        metrics: Metrics {
+            performance,
+            activity: metrics::activity(&run, &trades),
+        },
         benchmark: BenchmarkInfo {
             symbol: benchmark,
             final_equity: benchmark_equity[last],

@@ -398,8 +398,8 @@ pub fn evaluate(setup: &Setup<'_>, candidate: &Candidate, lines: &Lines<'_>) -> 
     let moments = Moments::of(&outcome.returns);
     Ok(Row {
         values: candidate.values.clone(),
-        performance: outcome.metrics.performance,
-        trades: outcome.metrics.activity.trades,
+        performance: outcome.performance,
+        trades: outcome.trades.len(),
         psr: moments.as_ref().and_then(|m| probabilistic_sharpe(m, 0.0)),
         moments,
     })

@@ -231,7 +231,7 @@ fn hindsight(
     Ok(Some(Hindsight {
         row: best.clone(),
         equity: outcome.run.equity,
-        performance: outcome.metrics.performance,
+        performance: outcome.performance,
     }))
 }
 
@@ -298,7 +298,7 @@ pub fn run(
                     &Lines::new(&window),
                     &request,
                 )?;
-                (outcome.run.equity, outcome.metrics.activity.trades)
+                (outcome.run.equity, outcome.trades.len())
             }
             None => (vec![cash; bars.test_end - bars.test_start + 1], 0),
         };
