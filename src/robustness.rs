@@ -44,6 +44,19 @@ pub enum Method {
     },
 }
 
+impl Method {
+    /// What the paths are, for a report: "synthetic paths of the sample generator".
+    #[must_use]
+    pub fn describe(self) -> String {
+        match self {
+            Method::MonteCarlo => "synthetic paths of the sample generator".to_string(),
+            Method::Bootstrap { block } => {
+                format!("circular block-bootstrap resamples of the data, blocks of {block} bars")
+            }
+        }
+    }
+}
+
 /// The metrics of one run (a path or the historical data).
 #[derive(Debug, Clone)]
 pub struct Measured {
@@ -470,12 +483,7 @@ impl Robustness {
         let (Some(first), Some(last)) = (self.paths.first(), self.paths.last()) else {
             return String::new();
         };
-        let source = match self.method {
-            Method::MonteCarlo => "synthetic paths of the sample generator".to_string(),
-            Method::Bootstrap { block } => {
-                format!("circular block-bootstrap resamples of the data, blocks of {block} bars")
-            }
-        };
+        let source = self.method.describe();
         let mut out = format!(
             "# Robustness of {}\n\n{} {source} (seeds {} to {}), on {}.\n\n| metric |",
             self.strategy,

@@ -92,13 +92,10 @@ fn chart(path: &Path, data: &[PathBuf], result: &Robustness) -> Result<()> {
         result.strategy,
         result.paths.len()
     );
-    let source = match result.method {
-        Method::MonteCarlo => "synthetic paths of the sample generator".to_string(),
-        Method::Bootstrap { block } => format!("block bootstrap of the data, {block}-bar blocks"),
-    };
     let subtitle = format!(
-        "data: {} · {source} · {}",
+        "data: {} · {} · {}",
         super::data_label(data),
+        result.method.describe(),
         result.symbols.join(", ")
     );
     let style = ChartStyle {
