@@ -24,7 +24,7 @@ use crate::indicators::Lines;
 use crate::metrics::Performance;
 use crate::report::text::{number, percent};
 use crate::rng::Rng;
-use crate::run::{Market, RunRequest, Setup, measure};
+use crate::run::{Market, RunRequest, Setup};
 use crate::strategy::Params;
 use crate::sweep::field;
 use crate::{Error, Result, synth};
@@ -191,13 +191,9 @@ impl<'r> Plan<'r> {
     /// # Errors
     /// A strategy answer the engine refuses.
     pub fn measure(&self, universe: &Universe) -> Result<Measured> {
-        let mut strategy = self.setup.build(&self.params)?;
-        let outcome = measure(
-            self.setup.spec.name,
-            strategy.as_mut(),
-            &Lines::new(universe),
-            self.setup.request,
-        )?;
+        let outcome =
+            self.setup
+                .measure(&self.params, &Lines::new(universe), self.setup.request)?;
         Ok(Measured {
             performance: outcome.performance,
             trades: outcome.trades.len(),

@@ -217,6 +217,22 @@ impl<'r> Setup<'r> {
         (self.spec.build)(params, &self.symbols)
     }
 
+    /// Builds the strategy with `params` and measures it on the universe of `lines` under
+    /// `request` (this setup's request, or one with other cash or another `trade_from`): one
+    /// run of a sweep, a walk-forward window or a robustness path.
+    ///
+    /// # Errors
+    /// The strategy refuses the parameters, or an answer of it the engine refuses.
+    pub fn measure(
+        &self,
+        params: &Params,
+        lines: &Lines<'_>,
+        request: &RunRequest,
+    ) -> Result<Outcome> {
+        let mut strategy = self.build(params)?;
+        measure(self.spec.name, strategy.as_mut(), lines, request)
+    }
+
     /// Loads and aligns the symbols a strategy trades, and the benchmark.
     ///
     /// # Errors
@@ -326,6 +342,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
     let last = universe.len() - 1;
     let benchmark_equity =
         engine::buy_and_hold_curve(&universe.series[benchmark_index].close, request.engine.cash);
+    let benchmark_returns = metrics::simple_returns(&benchmark_equity);
     let windows: Vec<Window> = stress::built_in()
         .into_iter()
         .chain(request.windows.iter().cloned())
@@ -357,13 +374,14 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         benchmark: BenchmarkInfo {
             symbol: benchmark,
             final_equity: benchmark_equity[last],
-            metrics: metrics::performance(&universe.dates, &benchmark_equity, request.risk_free),
+            metrics: metrics::performance_from(
+                &universe.dates,
+                &benchmark_equity,
+                &benchmark_returns,
+                request.risk_free,
+            ),
         },
-        benchmark_metrics: metrics::relative(
-            &returns,
-            &metrics::simple_returns(&benchmark_equity),
-            request.risk_free,
-        ),
+        benchmark_metrics: metrics::relative(&returns, &benchmark_returns, request.risk_free),
         stress_windows: stress::measure(&windows, &universe.dates, &run.equity, &benchmark_equity),
         events,
     });

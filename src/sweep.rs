@@ -17,7 +17,7 @@ use crate::report::text::{number, percent};
 use rayon::prelude::*;
 
 use crate::indicators::Lines;
-use crate::run::{Market, RunRequest, Setup, measure};
+use crate::run::{Market, RunRequest, Setup};
 use crate::strategy::Params;
 use crate::{Error, Result};
 
@@ -393,8 +393,7 @@ impl Plan {
 /// # Errors
 /// A strategy answer the engine refuses.
 pub fn evaluate(setup: &Setup<'_>, candidate: &Candidate, lines: &Lines<'_>) -> Result<Row> {
-    let mut strategy = setup.build(&candidate.params)?;
-    let outcome = measure(setup.spec.name, strategy.as_mut(), lines, setup.request)?;
+    let outcome = setup.measure(&candidate.params, lines, setup.request)?;
     let moments = Moments::of(&outcome.returns);
     Ok(Row {
         values: candidate.values.clone(),

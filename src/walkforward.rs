@@ -20,7 +20,7 @@ use crate::engine::EngineOptions;
 use crate::indicators::Lines;
 use crate::metrics::{self, Performance};
 use crate::report::text::{number, percent};
-use crate::run::{RunRequest, Setup, measure};
+use crate::run::{RunRequest, Setup};
 use crate::sweep::{Grid, Metric, Plan, Row, Sweep, evaluate_all, field};
 use crate::{Date, Error, Result};
 
@@ -226,8 +226,7 @@ fn hindsight(
         trade_from: Some(from),
         ..setup.request.clone()
     };
-    let mut strategy = setup.build(&candidate.params)?;
-    let outcome = measure(setup.spec.name, strategy.as_mut(), &lines, &request)?;
+    let outcome = setup.measure(&candidate.params, &lines, &request)?;
     Ok(Some(Hindsight {
         row: best.clone(),
         equity: outcome.run.equity,
@@ -291,13 +290,7 @@ pub fn run(
         };
         let (curve, trades) = match chosen.as_ref().and_then(|row| plan.candidate(row)) {
             Some(candidate) => {
-                let mut strategy = setup.build(&candidate.params)?;
-                let outcome = measure(
-                    setup.spec.name,
-                    strategy.as_mut(),
-                    &Lines::new(&window),
-                    &request,
-                )?;
+                let outcome = setup.measure(&candidate.params, &Lines::new(&window), &request)?;
                 (outcome.run.equity, outcome.trades.len())
             }
             None => (vec![cash; bars.test_end - bars.test_start + 1], 0),

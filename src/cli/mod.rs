@@ -11,7 +11,7 @@ mod sweep;
 mod synth;
 mod walkforward;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -165,6 +165,34 @@ fn progress(total: Option<usize>, what: &str) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// A chart a command draws, by file name: drawn to the path it is given.
+type Chart<'a> = (&'a str, &'a dyn Fn(&Path) -> Result<()>);
+
+/// Writes the files of a research command (`sweep`, `walk-forward`, `robustness`) into `out`,
+/// by default `reports/<kind>-<strategy>`, draws its chart there if there is one, and prints its
+/// Markdown `table` with where everything went.
+fn write_research(
+    out: Option<&Path>,
+    (kind, strategy): (&str, &str),
+    files: &[(&str, &str)],
+    chart: Option<Chart<'_>>,
+    table: &str,
+) -> Result<ExitCode> {
+    let out = out.map_or_else(
+        || PathBuf::from("reports").join(format!("{kind}-{strategy}")),
+        Path::to_path_buf,
+    );
+    std::fs::create_dir_all(&out).map_err(|e| crate::Error::io(&out, e))?;
+    for (name, contents) in files {
+        crate::report::write_atomic(&out.join(name), contents.as_bytes())?;
+    }
+    if let Some((name, draw)) = chart {
+        draw(&out.join(name))?;
+    }
+    emit(&format!("{table}\n{kind} written to {}\n", out.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The `--data` paths joined for a chart's subtitle.

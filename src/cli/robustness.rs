@@ -10,7 +10,6 @@ use super::Inputs;
 use super::progress;
 use crate::Result;
 use crate::report::charts::{ChartStyle, Distribution, distribution_chart};
-use crate::report::write_atomic;
 use crate::robustness::{self, Method, Robustness};
 
 /// About a month of trading days: long enough to keep volatility clusters and short trends,
@@ -68,21 +67,15 @@ pub(super) fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
     let result = plan.run(&|| bar.inc(1));
     bar.finish_and_clear();
     let result = result?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("reports").join(format!("robustness-{}", result.strategy))
-    });
-    std::fs::create_dir_all(&out).map_err(|e| crate::Error::io(&out, e))?;
     let table = result.markdown();
-    write_atomic(&out.join("robustness.csv"), result.csv().as_bytes())?;
-    write_atomic(&out.join("robustness.md"), table.as_bytes())?;
-    if !args.no_charts {
-        chart(&out.join("robustness.png"), &args.inputs.data, &result)?;
-    }
-    super::emit(&format!(
-        "{table}\nrobustness written to {}\n",
-        out.display()
-    ))?;
-    Ok(ExitCode::SUCCESS)
+    let draw = |path: &Path| chart(path, &args.inputs.data, &result);
+    super::write_research(
+        args.out.as_deref(),
+        ("robustness", &result.strategy),
+        &[("robustness.csv", &result.csv()), ("robustness.md", &table)],
+        (!args.no_charts).then_some(("robustness.png", &draw as _)),
+        &table,
+    )
 }
 
 /// `robustness.png`: each metric's histogram over the paths, the actual data's value marked.

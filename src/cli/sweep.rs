@@ -10,7 +10,6 @@ use clap::Args;
 use super::Inputs;
 use crate::Result;
 use crate::report::charts::{ChartStyle, Heatmap, heatmap_chart};
-use crate::report::write_atomic;
 use crate::sweep::{self, Grid, Metric, Sweep};
 
 #[derive(Debug, Clone, Args)]
@@ -45,19 +44,16 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let result = sweep::run_with(&template, &args.grids, &|| bar.inc(1));
     bar.finish_and_clear();
     let result = result?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("sweep-{}", result.strategy)));
-    std::fs::create_dir_all(&out).map_err(|e| crate::Error::io(&out, e))?;
     let table = result.markdown(args.metric, args.top);
-    write_atomic(&out.join("sweep.csv"), result.csv().as_bytes())?;
-    write_atomic(&out.join("sweep.md"), table.as_bytes())?;
-    if !args.no_charts && result.names.len() == 2 {
-        heatmap(&out.join("heatmap.png"), args, &template.data, &result)?;
-    }
-    super::emit(&format!("{table}\nsweep written to {}\n", out.display()))?;
-    Ok(ExitCode::SUCCESS)
+    let draw = |path: &Path| heatmap(path, args, &template.data, &result);
+    let chart = (!args.no_charts && result.names.len() == 2).then_some(("heatmap.png", &draw as _));
+    super::write_research(
+        args.out.as_deref(),
+        ("sweep", &result.strategy),
+        &[("sweep.csv", &result.csv()), ("sweep.md", &table)],
+        chart,
+        &table,
+    )
 }
 
 /// The metric's name in a chart's title, and whether it is a return (printed in percent).

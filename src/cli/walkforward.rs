@@ -10,7 +10,6 @@ use super::Inputs;
 use super::progress;
 use crate::Result;
 use crate::report::charts::{ChartStyle, Line, equity_chart};
-use crate::report::write_atomic;
 use crate::sweep::{Grid, Metric};
 use crate::walkforward::{self, Span, WalkForward, Windows};
 
@@ -62,22 +61,19 @@ pub(super) fn walk_forward(args: &WalkForwardArgs) -> Result<ExitCode> {
     );
     bar.finish_and_clear();
     let result = result?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("reports").join(format!("walk-forward-{}", result.strategy))
-    });
-    std::fs::create_dir_all(&out).map_err(|e| crate::Error::io(&out, e))?;
     let table = result.markdown();
-    write_atomic(&out.join("walkforward.csv"), result.csv().as_bytes())?;
-    write_atomic(&out.join("walkforward.md"), table.as_bytes())?;
-    write_atomic(&out.join("equity.csv"), result.equity_csv().as_bytes())?;
-    if !args.no_charts {
-        chart(&out.join("equity.png"), &args.inputs.data, &result)?;
-    }
-    super::emit(&format!(
-        "{table}\nwalk-forward written to {}\n",
-        out.display()
-    ))?;
-    Ok(ExitCode::SUCCESS)
+    let draw = |path: &Path| chart(path, &args.inputs.data, &result);
+    super::write_research(
+        args.out.as_deref(),
+        ("walk-forward", &result.strategy),
+        &[
+            ("walkforward.csv", &result.csv()),
+            ("walkforward.md", &table),
+            ("equity.csv", &result.equity_csv()),
+        ],
+        (!args.no_charts).then_some(("equity.png", &draw as _)),
+        &table,
+    )
 }
 
 /// `equity.png`: the stitched out-of-sample equity beside the hindsight best's, over the same
