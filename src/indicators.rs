@@ -59,39 +59,76 @@ impl RollingMean {
     /// [`RollingMean::push`] gives bar by bar from a fresh mean (the same sums in the same
     /// order).
     ///
-    /// The running sum is recomputed exactly at every `window`-th bar, so the stretches between
-    /// two recomputations do not depend on each other: four of them are advanced side by side,
-    /// which lets the processor overlap their additions instead of waiting on one long chain.
+    /// The running sum is recomputed exactly at every `window`-th bar, so the stretches from
+    /// one recomputation to the next do not depend on each other: four of them are advanced
+    /// side by side, which lets the processor overlap their additions instead of waiting on one
+    /// long chain.
     fn line(self, series: &[f64]) -> Arc<[f64]> {
-        const LANES: usize = 4;
         let (window, n) = (self.window, series.len());
-        let mut values = vec![f64::NAN; n];
-        // The bars where push re-sums: every window-th, the first at bar window − 1.
-        let starts: Vec<usize> = (window - 1..n).step_by(window).collect();
-        for group in starts.chunks(LANES) {
-            let mut sums = [0.0; LANES];
-            for i in 0..window {
-                for (sum, start) in sums.iter_mut().zip(group) {
-                    *sum += series[start + 1 - window + i];
+        let mut line: Arc<[f64]> = std::iter::repeat_n(f64::NAN, n).collect();
+        let Some(values) = Arc::get_mut(&mut line).filter(|_| n >= window) else {
+            return line;
+        };
+        // Stretch j begins at the j-th recomputation, bar window − 1 + j × window.
+        let mut stretches: Vec<&mut [f64]> = values[window - 1..].chunks_mut(window).collect();
+        for (g, group) in stretches.chunks_mut(LANES).enumerate() {
+            let first = window - 1 + g * LANES * window;
+            match <&mut [&mut [f64]; LANES]>::try_from(&mut *group) {
+                Ok(lanes) if lanes[LANES - 1].len() == window => {
+                    self.roll_lanes(series, first, lanes);
                 }
-            }
-            for (sum, start) in sums.iter().zip(group) {
-                values[*start] = sum * self.reciprocal;
-            }
-            for i in 1..window {
-                for (sum, start) in sums.iter_mut().zip(group) {
-                    let t = start + i;
-                    if t < n {
-                        *sum += series[t];
-                        *sum -= series[t - window];
-                        values[t] = *sum * self.reciprocal;
+                _ => {
+                    for (l, stretch) in group.iter_mut().enumerate() {
+                        self.roll(series, first + l * window, stretch);
                     }
                 }
             }
         }
-        values.into()
+        line
+    }
+
+    /// One stretch of [`RollingMean::line`]: the exact sum of the window ending at bar
+    /// `start`, then the sum rolled forward over the bars of `stretch` after it.
+    fn roll(&self, series: &[f64], start: usize, stretch: &mut [f64]) {
+        let head = &series[start + 1 - self.window..=start];
+        let mut sum = head.iter().fold(0.0, |sum, v| sum + v);
+        stretch[0] = sum * self.reciprocal;
+        let rolled = stretch[1..].iter_mut().zip(&series[start + 1..]).zip(head);
+        for ((value, added), dropped) in rolled {
+            sum += added;
+            sum -= dropped;
+            *value = sum * self.reciprocal;
+        }
+    }
+
+    /// [`RollingMean::roll`] on `LANES` whole consecutive stretches at once, the first starting
+    /// at bar `first`.
+    fn roll_lanes(&self, series: &[f64], first: usize, lanes: &mut [&mut [f64]; LANES]) {
+        let window = self.window;
+        let heads: [&[f64]; LANES] =
+            std::array::from_fn(|l| &series[first + l * window + 1 - window..][..window]);
+        let tails: [&[f64]; LANES] =
+            std::array::from_fn(|l| &series[first + l * window..][..window]);
+        let mut sums = [0.0; LANES];
+        for i in 0..window {
+            for (sum, head) in sums.iter_mut().zip(&heads) {
+                *sum += head[i];
+            }
+        }
+        for i in 0..window {
+            for l in 0..LANES {
+                if i > 0 {
+                    sums[l] += tails[l][i];
+                    sums[l] -= heads[l][i - 1];
+                }
+                lanes[l][i] = sums[l] * self.reciprocal;
+            }
+        }
     }
 }
+
+/// How many stretches [`RollingMean::line`] advances side by side.
+const LANES: usize = 4;
 
 /// The largest of the last `window` values, updated one value at a time in amortised O(1) (a
 /// monotonic queue of the values that can still become the maximum).
@@ -348,7 +385,7 @@ mod tests {
     #[test]
     fn a_shared_line_is_bit_for_bit_the_mean_pushed_bar_by_bar() {
         let values = series(3, 700);
-        for window in [1, 2, 5, 50, 200] {
+        for window in [1, 2, 5, 50, 174, 175, 200, 699, 700, 701] {
             let line = RollingMean::new(window).line(&values);
             let mut mean = RollingMean::new(window);
             for t in 0..values.len() {

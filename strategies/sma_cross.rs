@@ -69,32 +69,56 @@ impl Strategy for SmaCross {
     }
 
     fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
-        let mut changed = false;
-        for (s, leg) in self.legs.iter_mut().enumerate() {
-            let (fast, slow) = leg.averages.get_or_insert_with(|| {
-                (
-                    history.close_mean(s, self.fast),
-                    history.close_mean(s, self.slow),
-                )
-            });
-            let now = fast.at(history).zip(slow.at(history));
-            if let (Some((f0, s0)), Some((f1, s1))) = (leg.previous, now) {
-                if !leg.long && f0 < s0 && f1 > s1 {
-                    leg.long = true;
-                    changed = true;
-                } else if leg.long && f0 > s0 && f1 < s1 {
-                    leg.long = false;
-                    changed = true;
-                }
-            }
-            leg.previous = now;
+        if history.bar() == 0 {
+            self.take_averages(history);
         }
-        changed.then(|| {
-            let slot = 1.0 / self.legs.len() as f64;
-            self.legs
-                .iter()
-                .map(|l| if l.long { slot } else { 0.0 })
-                .collect()
-        })
+        let mut changed = false;
+        for leg in &mut self.legs {
+            changed |= leg.update(history);
+        }
+        if changed { Some(self.targets()) } else { None }
+    }
+}
+
+impl SmaCross {
+    /// Takes each symbol's averages from the history, on the first bar.
+    #[cold]
+    fn take_averages(&mut self, history: &History<'_>) {
+        for (s, leg) in self.legs.iter_mut().enumerate() {
+            leg.averages = Some((
+                history.close_mean(s, self.fast),
+                history.close_mean(s, self.slow),
+            ));
+        }
+    }
+
+    /// An equal slot (1/N of equity) for each symbol held long.
+    #[cold]
+    fn targets(&self) -> Targets {
+        let slot = 1.0 / self.legs.len() as f64;
+        self.legs
+            .iter()
+            .map(|l| if l.long { slot } else { 0.0 })
+            .collect()
+    }
+}
+
+impl Leg {
+    /// Reads the averages at this bar; true when they crossed the way that changes the
+    /// position.
+    #[inline]
+    fn update(&mut self, history: &History<'_>) -> bool {
+        let Some((fast, slow)) = &self.averages else {
+            return false;
+        };
+        let now = fast.at(history).zip(slow.at(history));
+        let crossed = match (self.previous, now) {
+            (Some((f0, s0)), Some((f1, s1))) if self.long => f0 > s0 && f1 < s1,
+            (Some((f0, s0)), Some((f1, s1))) => f0 < s0 && f1 > s1,
+            _ => false,
+        };
+        self.previous = now;
+        self.long ^= crossed;
+        crossed
     }
 }

@@ -222,7 +222,9 @@ fn simulate_all(
         if options.fill == FillMode::NextOpen && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.open[t], &mut run);
         }
-        if let Some(targets) = ask(name, strategy, &History::new(lines, t))? {
+        let history = History::new(lines, t);
+        let answer = ask(strategy, &history).map_err(|panic| panicked(name, &history, &*panic))?;
+        if let Some(targets) = answer {
             check_targets(name, universe.dates[t], &targets, k, options.max_leverage)?;
             portfolio.set_targets(&targets);
             run.decisions.push((t, targets));
@@ -230,10 +232,8 @@ fn simulate_all(
         if options.fill == FillMode::Close && portfolio.has_pending() {
             portfolio.execute(t, series, |s| s.close[t], &mut run);
         }
-        run.equity.push(portfolio.equity(|s| series[s].close[t]));
-        run.cash.push(portfolio.cash());
-        run.holdings.extend(portfolio.units().iter().copied());
     }
+    portfolio.mark(series, n, &mut run);
     Ok(run)
 }
 
@@ -243,24 +243,29 @@ thread_local! {
     static IN_STRATEGY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Calls the strategy, turning a panic in its code into [`Error::Strategy`].
-fn ask(name: &str, strategy: &mut dyn Strategy, history: &History<'_>) -> Result<Option<Targets>> {
+/// Calls the strategy, catching a panic in its code so that the engine can report it.
+#[inline]
+fn ask(strategy: &mut dyn Strategy, history: &History<'_>) -> std::thread::Result<Option<Targets>> {
     IN_STRATEGY.with(|flag| flag.set(true));
     let answer =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.on_bar(history)));
     IN_STRATEGY.with(|flag| flag.set(false));
-    answer.map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(ToString::to_string)
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        Error::Strategy {
-            strategy: name.to_string(),
-            date: history.date(),
-            problem: format!("its code panicked: {message}"),
-        }
-    })
+    answer
+}
+
+/// The error for a panic in strategy code: [`Error::Strategy`] with the panic's message.
+#[cold]
+fn panicked(name: &str, history: &History<'_>, payload: &(dyn std::any::Any + Send)) -> Error {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(ToString::to_string)
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    Error::Strategy {
+        strategy: name.to_string(),
+        date: history.date(),
+        problem: format!("its code panicked: {message}"),
+    }
 }
 
 /// Installs a panic hook that stays silent for panics inside strategy code (the engine

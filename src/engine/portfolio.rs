@@ -51,10 +51,14 @@ impl Fill {
     }
 }
 
-/// Cash, units and pending targets during a simulation.
+/// Cash, units and pending targets during a simulation, and the record of how they changed.
 pub(super) struct Portfolio {
     cash: f64,
     units: Vec<f64>,
+    /// Every state the portfolio has been in, from the bar it took effect: between two fills
+    /// nothing changes, so the bars are marked afterwards, a stretch at a time, in
+    /// [`Portfolio::mark`] instead of one at a time inside the simulation loop.
+    states: Vec<State>,
     /// Target weights not yet filled; `None` where nothing is waiting.
     pending: Vec<Option<f64>>,
     /// How many of `pending` are `Some`: checked on every bar, counted only on changes.
@@ -69,6 +73,11 @@ impl Portfolio {
         Portfolio {
             cash: options.cash,
             units: vec![0.0; symbols],
+            states: vec![State {
+                from: 0,
+                cash: options.cash,
+                units: vec![0.0; symbols],
+            }],
             pending: vec![None; symbols],
             pending_count: 0,
             whole_units: options.whole_units,
@@ -76,23 +85,35 @@ impl Portfolio {
         }
     }
 
-    pub(super) fn cash(&self) -> f64 {
-        self.cash
-    }
-
-    pub(super) fn units(&self) -> &[f64] {
-        &self.units
-    }
-
     /// Cash plus every position valued at `price(s)`.
-    pub(super) fn equity(&self, price: impl Fn(usize) -> f64) -> f64 {
-        self.cash
-            + self
-                .units
-                .iter()
-                .enumerate()
-                .map(|(s, u)| u * price(s))
-                .sum::<f64>()
+    fn equity(&self, price: impl Fn(usize) -> f64) -> f64 {
+        value(self.cash, &self.units, price)
+    }
+
+    /// Equity, cash and units at the close of each of the `bars` bars, from the states the
+    /// portfolio went through: each stretch between two fills is marked in passes over plain
+    /// columns, one symbol at a time.
+    pub(super) fn mark(&self, series: &[Series], bars: usize, run: &mut Run) {
+        let ends = self.states.iter().skip(1).map(|s| s.from).chain([bars]);
+        for (state, end) in self.states.iter().zip(ends) {
+            let from = state.from;
+            // The same sums, in the same order, as `value` on each bar.
+            run.equity.resize(end, 0.0);
+            let equity = &mut run.equity[from..end];
+            for (u, series) in state.units.iter().zip(series) {
+                for (e, close) in equity.iter_mut().zip(&series.close[from..end]) {
+                    *e += u * close;
+                }
+            }
+            for e in equity {
+                *e += state.cash;
+            }
+            run.cash.resize(end, state.cash);
+            match state.units.as_slice() {
+                [units] => run.holdings.resize(end, *units),
+                units => (from..end).for_each(|_| run.holdings.extend_from_slice(units)),
+            }
+        }
     }
 
     /// True while some target waits to be filled.
@@ -119,6 +140,7 @@ impl Portfolio {
         price: impl Fn(&Series) -> f64,
         run: &mut Run,
     ) {
+        let filled_before = run.fills.len();
         let prices: Vec<f64> = series.iter().map(&price).collect();
         let equity = self.equity(|s| prices[s]);
         // Each symbol trades at most once: its side is fixed before anything fills, so a sell
@@ -147,6 +169,13 @@ impl Portfolio {
         }
         self.pending_count = self.pending.iter().filter(|p| p.is_some()).count();
         run.postponed_fills += self.pending_count;
+        if run.fills.len() > filled_before {
+            self.states.push(State {
+                from: t,
+                cash: self.cash,
+                units: self.units.clone(),
+            });
+        }
     }
 
     /// Which way symbol `s` must trade to reach `weight` of `equity`; `None` when it is there
@@ -212,4 +241,18 @@ impl Portfolio {
             }
         }
     }
+}
+
+/// Cash and units held from the close of bar `from` until the next state.
+struct State {
+    from: usize,
+    cash: f64,
+    units: Vec<f64>,
+}
+
+/// Cash plus `units` of each symbol valued at `price(s)`, the positions summed first and in
+/// symbol order: the valuation used to size fills, and the one [`Portfolio::mark`] repeats.
+fn value(cash: f64, units: &[f64], price: impl Fn(usize) -> f64) -> f64 {
+    let positions = (0..units.len()).fold(0.0, |sum, s| sum + units[s] * price(s));
+    positions + cash
 }
