@@ -2,7 +2,6 @@
 //! embedded font, text that plotters would misplace, the date-and-value plot with its grid, and
 //! a legend put in whichever corner the data leaves free.
 
-use std::convert::Infallible;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -12,6 +11,7 @@ use plotters::style::{FontStyle, register_font};
 
 use super::ChartStyle;
 use super::axis::{Axis, day, shown};
+use super::glyphs::Face;
 use crate::{Date, Error, Result};
 
 /// The strategy, first line of every chart.
@@ -231,8 +231,7 @@ impl Align {
 
 /// The width of `text` in pixels.
 pub(super) fn width(text: &str, font: &FontDesc) -> Drawn<i32> {
-    let ((left, _), (right, _)) = font.layout_box(text)?;
-    Ok(right - left)
+    Ok(Face::of(font)?.width(text))
 }
 
 /// Draws `text` at `at` in `area`, glyph by glyph. plotters 0.3.7 puts each glyph's ink at the
@@ -248,37 +247,32 @@ pub(super) fn text(
     (x, y): (i32, i32),
     Align(horizontal, vertical): Align,
 ) -> Drawn {
-    let ink = |s: &str| -> Drawn<Vec<(i32, i32, f32)>> {
-        let mut ink = Vec::new();
-        font.draw(s, (0, 0), |x, y, alpha| {
-            ink.push((x, y, alpha));
-            Ok::<(), Infallible>(())
-        })??;
-        Ok(ink)
-    };
-    let rows = ink("H")?.into_iter().map(|(_, y, _)| y);
-    let (cap, baseline) = (rows.clone().min().unwrap_or(0), rows.max().unwrap_or(0) + 1);
+    let face = Face::of(font)?;
+    let (cap, baseline) = face
+        .ink(&face.glyph('H'))
+        .rows
+        .map_or((0, 1), |(top, bottom)| (top, bottom + 1));
+    let pens = face.pens(text);
+    let total = pens.last().copied().unwrap_or(0);
     let left = x - match horizontal {
         Place::Start => 0,
-        Place::Middle => width(text, font)? / 2,
-        Place::End => width(text, font)?,
+        Place::Middle => total / 2,
+        Place::End => total,
     };
     let top = y - match vertical {
         Place::Start => cap,
         Place::Middle => i32::midpoint(cap, baseline),
         Place::End => baseline,
     };
-    let pen = |end: usize| font.layout_box(&text[..end]).map(|(_, (right, _))| right);
-    for (start, glyph) in text.char_indices() {
-        let end = start + glyph.len_utf8();
-        let ink = ink(&text[start..end])?;
-        let columns = ink.iter().map(|&(x, _, _)| x);
-        let (Some(lo), Some(hi)) = (columns.clone().min(), columns.max()) else {
+    for (c, pen) in text.chars().zip(pens.windows(2)) {
+        let glyph = face.glyph(c);
+        let ink = face.ink(&glyph);
+        let Some((lo, hi)) = ink.columns else {
             continue; // a space: nothing to draw
         };
-        let (from, to) = (pen(start)?, pen(end)?);
+        let (from, to) = (pen[0], pen[1]);
         let shift = left + from + (to - from - (hi - lo + 1)) / 2 - lo;
-        for (x, y, alpha) in ink {
+        for &(x, y, alpha) in &ink.pixels {
             area.draw_pixel((x + shift, y + top), &colour.mix(f64::from(alpha)))?;
         }
     }

@@ -12,6 +12,7 @@ mod axis;
 mod calendar;
 mod canvas;
 mod distribution;
+mod glyphs;
 mod heatmap;
 mod lines;
 mod rolling;
