@@ -139,7 +139,6 @@ pub(super) fn image(
     let (width, height) = (style.width, style.height);
     let draw = |pixels: &mut [u8]| -> Drawn {
         let root = BitMapBackend::with_buffer(pixels, (width, height)).into_drawing_area();
-        root.fill(&WHITE)?;
         let frame = root.margin(scale.px(16), scale.px(12), scale.px(24), scale.px(50));
         let (title, rest) = frame.split_vertically(scale.px(46));
         let (subtitle, plot) = rest.split_vertically(scale.px(46));
@@ -165,7 +164,9 @@ pub(super) fn image(
     };
     PIXELS
         .with_borrow_mut(|pixels| {
-            pixels.resize(width as usize * height as usize * 3, 0);
+            // White, set as bytes: several times faster than plotters filling pixel by pixel.
+            pixels.clear();
+            pixels.resize(width as usize * height as usize * 3, 255);
             draw(pixels).and_then(|()| write_png(path, (width, height), pixels))
         })
         .map_err(|e| fail(&e))
