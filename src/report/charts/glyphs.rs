@@ -45,8 +45,8 @@ impl Face {
     /// The embedded font at `desc`'s size, bold or regular (plotters' fallback for any other
     /// style).
     pub(super) fn of(desc: &FontDesc) -> Drawn<Face> {
-        let bold = matches!(desc.get_style(), FontStyle::Bold);
         static FACES: OnceLock<Option<[FontRef<'static>; 2]>> = OnceLock::new();
+        let bold = matches!(desc.get_style(), FontStyle::Bold);
         let faces = FACES.get_or_init(|| {
             let regular = FontRef::try_from_slice(dejavu::sans::regular()).ok()?;
             let bold = FontRef::try_from_slice(dejavu::sans::bold()).ok()?;

@@ -68,8 +68,8 @@ impl Kind {
 /// caller decides where each file goes and how it is replaced.
 ///
 /// The files are drawn in parallel, so `write` may be called from several threads at once and
-/// in any order: encoding the PNGs takes twice as long as drawing them, and all seven one after
-/// another take several times as long as the backtest itself.
+/// in any order: all seven one after another take several times as long as the backtest
+/// itself.
 ///
 /// # Errors
 /// An error of `write` or of drawing: [`crate::Error::Chart`] naming the path if a chart cannot
