@@ -164,9 +164,10 @@ impl Moments {
         let count = n as f64;
         let mean = metrics::mean(returns)?;
         let deviation = |i: usize| returns[i] - mean;
-        let s2 = metrics::sum_of(n, |i| deviation(i).powi(2));
-        let s3 = metrics::sum_of(n, |i| deviation(i).powi(3));
-        let s4 = metrics::sum_of(n, |i| deviation(i).powi(4));
+        let [s2, s3, s4] = metrics::sums_of(n, |i| {
+            let d = deviation(i);
+            [d.powi(2), d.powi(3), d.powi(4)]
+        });
         let (m2, m3, m4) = (s2 / count, s3 / count, s4 / count);
         if m2 <= 0.0 || !m2.is_finite() {
             return None;
