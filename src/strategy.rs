@@ -15,6 +15,9 @@ use crate::{Date, Error, Result};
 /// short).
 pub type Targets = Vec<f64>;
 
+/// Every answer of a strategy over a run, with the bar at whose close it came, in bar order.
+pub type Decisions = Vec<(usize, Targets)>;
+
 /// A trading rule.
 pub trait Strategy {
     /// The symbols it trades; its targets use this order.
@@ -29,6 +32,55 @@ pub trait Strategy {
     /// discrete signal.
     fn signal_bars(&self) -> Option<&[usize]> {
         None
+    }
+
+    /// Shows the strategy every bar of `bars` in order through [`Strategy::on_bar`] and
+    /// records its answers in `decisions`. The strategy never sees the portfolio, so its
+    /// answers do not depend on the fills, and the engine asks for them all before trading.
+    ///
+    /// The engine calls this once per run. Being a provided method, it is compiled for each
+    /// strategy, where `on_bar` is a direct call the compiler can inline, instead of one call
+    /// through the strategy object per bar. Its last parameter's type cannot be named outside
+    /// this crate, so no strategy can replace it: each bar is shown once, in order, as
+    /// `on_bar` promises.
+    fn decide(&mut self, bars: &Bars<'_>, decisions: &mut Decisions, _: seal::Sealed) {
+        for history in bars.each() {
+            if let Some(targets) = self.on_bar(&history) {
+                decisions.push((history.bar(), targets));
+            }
+        }
+    }
+}
+
+pub(crate) mod seal {
+    /// The token that keeps [`super::Strategy::decide`] from being replaced outside this
+    /// crate: it is public, so that it can appear in the trait, but cannot be named outside
+    /// the crate.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Sealed(pub(crate) ());
+}
+
+/// The bars of one run, shown to a strategy one at a time by [`Strategy::decide`].
+#[derive(Debug)]
+pub struct Bars<'a> {
+    lines: &'a Lines<'a>,
+    /// The bar being shown, for the engine's report of a panic in strategy code.
+    shown: &'a std::cell::Cell<usize>,
+}
+
+impl<'a> Bars<'a> {
+    /// Every bar of the universe of `lines`, noting in `shown` which is being shown.
+    #[must_use]
+    pub(crate) fn new(lines: &'a Lines<'a>, shown: &'a std::cell::Cell<usize>) -> Self {
+        Bars { lines, shown }
+    }
+
+    /// The view after each bar's close, in order.
+    fn each(&self) -> impl Iterator<Item = History<'a>> + '_ {
+        (0..self.lines.universe().len()).map(|bar| {
+            self.shown.set(bar);
+            History::new(self.lines, bar)
+        })
     }
 }
 

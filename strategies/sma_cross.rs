@@ -39,7 +39,7 @@ fn build(params: &Params, symbols: &[String]) -> crate::Result<Box<dyn Strategy>
             .iter()
             .map(|_| Leg {
                 averages: None,
-                previous: None,
+                spread: f64::NAN,
                 long: false,
             })
             .collect(),
@@ -58,8 +58,9 @@ struct Leg {
     /// The fast and slow averages, taken from the history on the first bar (shared with every
     /// other run on the same data, as in a sweep).
     averages: Option<(Line, Line)>,
-    /// (fast, slow) at the previous bar, once both exist.
-    previous: Option<(f64, f64)>,
+    /// fast − slow at the previous bar; NaN until both exist, which no comparison passes.
+    /// (For finite averages, fast < slow exactly when fast − slow < 0.)
+    spread: f64,
     long: bool,
 }
 
@@ -68,6 +69,7 @@ impl Strategy for SmaCross {
         &self.symbols
     }
 
+    #[inline]
     fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
         if history.bar() == 0 {
             self.take_averages(history);
@@ -111,13 +113,16 @@ impl Leg {
         let Some((fast, slow)) = &self.averages else {
             return false;
         };
-        let now = fast.at(history).zip(slow.at(history));
-        let crossed = match (self.previous, now) {
-            (Some((f0, s0)), Some((f1, s1))) if self.long => f0 > s0 && f1 < s1,
-            (Some((f0, s0)), Some((f1, s1))) => f0 < s0 && f1 > s1,
-            _ => false,
+        let now = fast
+            .at(history)
+            .zip(slow.at(history))
+            .map_or(f64::NAN, |(f, s)| f - s);
+        let before = std::mem::replace(&mut self.spread, now);
+        let crossed = if self.long {
+            before > 0.0 && now < 0.0
+        } else {
+            before < 0.0 && now > 0.0
         };
-        self.previous = now;
         self.long ^= crossed;
         crossed
     }

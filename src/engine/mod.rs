@@ -2,8 +2,12 @@
 //! the open of bar t+1 (or, when asked for explicitly, at the close of t); equity is marked to
 //! the close of every bar.
 //!
-//! The loop runs over plain `f64` columns of the [`Universe`]; nothing is allocated per bar
-//! except the targets a strategy chooses to emit.
+//! A strategy never sees the portfolio, so its answers do not depend on the fills: the engine
+//! first shows it every bar and collects its answers (one call into the strategy per run, in
+//! which `on_bar` is a direct call; see [`Strategy::decide`]), then trades them, visiting only
+//! the bars where an answer comes or targets wait to fill, and finally marks every bar to its
+//! close, a stretch between two fills at a time. Nothing is allocated per bar except the
+//! targets a strategy chooses to emit.
 
 mod portfolio;
 
@@ -11,9 +15,9 @@ pub use portfolio::{Fill, Side};
 
 use serde::Serialize;
 
-use crate::data::Universe;
+use crate::data::{Series, Universe};
 use crate::indicators::Lines;
-use crate::strategy::{History, Strategy, Targets};
+use crate::strategy::{Bars, Decisions, History, Strategy, Targets, seal};
 use crate::{Error, Result};
 use portfolio::Portfolio;
 
@@ -178,9 +182,25 @@ impl Strategy for WarmUp<'_> {
             std::cmp::Ordering::Greater => answer,
         }
     }
+
+    /// The wrapped strategy's own answers, rewritten as [`WarmUp::on_bar`] would answer:
+    /// nothing before `first`, and at `first` the strategy's answer there or else its latest
+    /// before.
+    fn decide(&mut self, bars: &Bars<'_>, decisions: &mut Decisions, seal: seal::Sealed) {
+        let start = decisions.len();
+        self.strategy.decide(bars, decisions, seal);
+        let warm = decisions[start..].partition_point(|(bar, _)| *bar < self.first);
+        let opening = decisions
+            .get(start + warm)
+            .is_some_and(|(bar, _)| *bar == self.first);
+        let latest = decisions.drain(start..start + warm).next_back();
+        if let Some((_, targets)) = latest.filter(|_| !opening) {
+            decisions.insert(start, (self.first, targets));
+        }
+    }
 }
 
-/// The simulation loop over every bar of the universe of `lines`.
+/// The simulation over every bar of the universe of `lines`.
 fn simulate_all(
     name: &str,
     strategy: &mut dyn Strategy,
@@ -207,6 +227,7 @@ fn simulate_all(
         )));
     }
     let n = universe.len();
+    let decisions = decide(name, strategy, lines, k, options.max_leverage)?;
     let mut portfolio = Portfolio::new(options, k);
     let mut run = Run {
         equity: Vec::with_capacity(n),
@@ -214,24 +235,29 @@ fn simulate_all(
         holdings: Vec::with_capacity(n * k),
         symbols: k,
         fills: Vec::new(),
-        decisions: Vec::new(),
+        decisions,
         postponed_fills: 0,
     };
     let series = &universe.series[..k];
-    for t in 0..n {
-        if options.fill == FillMode::NextOpen && portfolio.has_pending() {
-            portfolio.execute(t, series, |s| s.open[t], &mut run);
+    let at_open = options.fill == FillMode::NextOpen;
+    let price = |s: &Series, t: usize| if at_open { s.open[t] } else { s.close[t] };
+    // Only the bars where something happens: each answer, and the bars where targets wait to
+    // fill (the next open or the same close, later where a symbol has no bar).
+    let mut t = 0; // the first bar at which no fill has been tried
+    for i in 0..=run.decisions.len() {
+        let bar = run.decisions.get(i).map_or(n, |(bar, _)| *bar);
+        // What waits fills at the opens up to the answer's bar included (the answer comes at
+        // its close), or at the closes before it.
+        let until = if at_open { (bar + 1).min(n) } else { bar };
+        while portfolio.has_pending() && t < until {
+            portfolio.execute(t, series, |s| price(s, t), &mut run);
+            t += 1;
         }
-        let history = History::new(lines, t);
-        let answer = ask(strategy, &history).map_err(|panic| panicked(name, &history, &*panic))?;
-        if let Some(targets) = answer {
-            check_targets(name, universe.dates[t], &targets, k, options.max_leverage)?;
-            portfolio.set_targets(&targets);
-            run.decisions.push((t, targets));
-        }
-        if options.fill == FillMode::Close && portfolio.has_pending() {
-            portfolio.execute(t, series, |s| s.close[t], &mut run);
-        }
+        let Some((_, targets)) = run.decisions.get(i) else {
+            break;
+        };
+        portfolio.set_targets(targets);
+        t = if at_open { bar + 1 } else { bar };
     }
     portfolio.mark(series, n, &mut run);
     Ok(run)
@@ -243,19 +269,33 @@ thread_local! {
     static IN_STRATEGY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Calls the strategy, catching a panic in its code so that the engine can report it.
-#[inline]
-fn ask(strategy: &mut dyn Strategy, history: &History<'_>) -> std::thread::Result<Option<Targets>> {
+/// Every answer of `strategy` over the universe of `lines`, each checked. A panic in its code
+/// becomes [`Error::Strategy`] with the date of the bar it was shown, unless an earlier answer
+/// was refused: the run would have stopped there first.
+fn decide(
+    name: &str,
+    strategy: &mut dyn Strategy,
+    lines: &Lines<'_>,
+    k: usize,
+    max_leverage: f64,
+) -> Result<Decisions> {
+    let shown = std::cell::Cell::new(0);
+    let mut decisions = Decisions::new();
     IN_STRATEGY.with(|flag| flag.set(true));
-    let answer =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.on_bar(history)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        strategy.decide(&Bars::new(lines, &shown), &mut decisions, seal::Sealed(()));
+    }));
     IN_STRATEGY.with(|flag| flag.set(false));
-    answer
+    let dates = &lines.universe().dates;
+    for (bar, targets) in &decisions {
+        check_targets(name, dates[*bar], targets, k, max_leverage)?;
+    }
+    outcome.map_err(|panic| panicked(name, dates[shown.get()], &*panic))?;
+    Ok(decisions)
 }
 
 /// The error for a panic in strategy code: [`Error::Strategy`] with the panic's message.
-#[cold]
-fn panicked(name: &str, history: &History<'_>, payload: &(dyn std::any::Any + Send)) -> Error {
+fn panicked(name: &str, date: crate::Date, payload: &(dyn std::any::Any + Send)) -> Error {
     let message = payload
         .downcast_ref::<&str>()
         .map(ToString::to_string)
@@ -263,7 +303,7 @@ fn panicked(name: &str, history: &History<'_>, payload: &(dyn std::any::Any + Se
         .unwrap_or_else(|| "unknown panic".into());
     Error::Strategy {
         strategy: name.to_string(),
-        date: history.date(),
+        date,
         problem: format!("its code panicked: {message}"),
     }
 }
@@ -419,6 +459,36 @@ mod tests {
     }
 
     #[test]
+    fn a_warm_up_decides_over_a_run_as_it_answers_bar_by_bar() {
+        let p: &[f64] = &[10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0];
+        let u = universe(&[(p, p)]);
+        let lines = Lines::new(&u);
+        let shown = std::cell::Cell::new(0);
+        let scripts: [&[(usize, &[f64])]; 5] = [
+            &[],
+            &[(0, &[1.0]), (1, &[0.5])],
+            &[(1, &[1.0]), (3, &[0.0])],
+            &[(2, &[1.0]), (4, &[0.0]), (6, &[1.0])],
+            &[(5, &[1.0])],
+        ];
+        for at in scripts {
+            let warm = |strategy| WarmUp {
+                strategy,
+                first: 3,
+                latest: None,
+            };
+            let (mut a, mut b) = (script(1, at), script(1, at));
+            let mut decided = Decisions::new();
+            warm(&mut a).decide(&Bars::new(&lines, &shown), &mut decided, seal::Sealed(()));
+            let mut one_by_one = warm(&mut b);
+            let answered: Decisions = (0..u.len())
+                .filter_map(|t| Some((t, one_by_one.on_bar(&History::new(&lines, t))?)))
+                .collect();
+            assert_eq!(decided, answered, "answers at {at:?}");
+        }
+    }
+
+    #[test]
     fn a_warm_up_trades_nothing_then_opens_the_position_the_strategy_last_chose() {
         let p: &[f64] = &[10.0, 11.0, 12.0, 13.0, 14.0, 15.0];
         let u = universe(&[(p, p)]);
@@ -555,6 +625,35 @@ mod tests {
              index out of range in my indicator"
         );
         assert_eq!(err.exit_code(), 2);
+    }
+
+    /// Answers a weight that cannot be traded at its first bar, then panics at its second.
+    struct RefusedThenFaulty {
+        symbols: Vec<String>,
+    }
+
+    impl Strategy for RefusedThenFaulty {
+        fn symbols(&self) -> &[String] {
+            &self.symbols
+        }
+        fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
+            assert!(history.bar() < 1, "index out of range in my indicator");
+            Some(vec![f64::NAN])
+        }
+    }
+
+    #[test]
+    fn a_refused_answer_is_the_error_even_when_the_strategy_panics_later() {
+        // The engine asks for every answer before trading; the run must still stop at the
+        // first problem in time, as if it had traded bar by bar.
+        let u = universe(&[(&[10.0, 11.0, 12.0], &[10.0, 11.0, 12.0])]);
+        let mut strategy = RefusedThenFaulty {
+            symbols: vec!["S0".into()],
+        };
+        let err = simulate("bad", &mut strategy, &u, &EngineOptions::default()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("at the close of 2024-01-01"), "{text}");
+        assert!(text.contains("NaN is not a finite number"), "{text}");
     }
 
     #[test]
