@@ -2,6 +2,7 @@
 //! embedded font, text that plotters would misplace, the date-and-value plot with its grid, and
 //! a legend put in whichever corner the data leaves free.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -11,6 +12,7 @@ use plotters::style::{FontStyle, register_font};
 
 use super::ChartStyle;
 use super::axis::{Axis, day, shown};
+use super::encode::Encoder;
 use super::glyphs::Face;
 use crate::{Date, Error, Result};
 
@@ -128,7 +130,22 @@ pub(super) fn image(
     path: &Path,
     style: &ChartStyle,
     scale: Scale,
-    body: impl FnOnce(&Area, Scale) -> Drawn,
+    body: impl Fn(&Area, Scale) -> Drawn,
+) -> Result<()> {
+    banded(path, style, scale, &[1.0], |_, area, scale| {
+        body(area, scale)
+    })
+}
+
+/// [`image`] with the area under the title cut into bands, one above the other, as tall as
+/// `shares` say; band `i` is drawn by `band(i, area, scale)`. The image is drawn and encoded a
+/// band at a time (the first with the title above it), in a buffer the size of one band.
+pub(super) fn banded(
+    path: &Path,
+    style: &ChartStyle,
+    scale: Scale,
+    shares: &[f64],
+    band: impl Fn(usize, &Area, Scale) -> Drawn,
 ) -> Result<()> {
     let fail =
         |problem: &dyn std::fmt::Display| Error::Chart(format!("{}: {problem}", path.display()));
@@ -137,62 +154,62 @@ pub(super) fn image(
     }
     fonts()?;
     let (width, height) = (style.width, style.height);
-    let draw = |pixels: &mut [u8]| -> Drawn {
-        let root = BitMapBackend::with_buffer(pixels, (width, height)).into_drawing_area();
-        let frame = root.margin(scale.px(16), scale.px(12), scale.px(24), scale.px(50));
-        let (title, rest) = frame.split_vertically(scale.px(46));
-        let (subtitle, plot) = rest.split_vertically(scale.px(46));
-        fitted(
-            &title,
-            style.title,
-            scale,
-            14..=30,
-            (FontStyle::Bold, BLACK),
-            1,
-        )?;
-        fitted(
-            &subtitle,
-            style.subtitle,
-            scale,
-            10..=19,
-            (FontStyle::Normal, GREY),
-            2,
-        )?;
-        body(&plot, scale)?;
-        root.present()?;
-        Ok(())
-    };
-    PIXELS
-        .with_borrow_mut(|pixels| {
+    let (top, bottom, left, right) = (scale.px(16), scale.px(12), scale.px(24), scale.px(50));
+    let heading = scale.px(46);
+    let above = top + 2 * heading;
+    let plot = height.saturating_sub(above + bottom);
+    // The rows where each band starts, the first at the top edge, and the bottom edge.
+    let total: f64 = shares.iter().sum();
+    let mut edges = vec![0];
+    let mut sum = 0.0;
+    for share in &shares[..shares.len() - 1] {
+        sum += share;
+        edges.push(above + u32::try_from(pixel(sum / total * f64::from(plot))).unwrap_or(0));
+    }
+    edges.push(height);
+    let draw = |pixels: &mut Vec<u8>| -> Drawn {
+        let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let mut png = Encoder::new(file, (width, height))?;
+        for (i, rows) in edges.windows(2).enumerate() {
+            let (first, last) = (i == 0, i + 2 == edges.len());
+            let rows = rows[1] - rows[0];
             // White, set as bytes: several times faster than plotters filling pixel by pixel.
             pixels.clear();
-            pixels.resize(width as usize * height as usize * 3, 255);
-            draw(pixels).and_then(|()| write_png(path, (width, height), pixels))
-        })
-        .map_err(|e| fail(&e))
+            pixels.resize(width as usize * rows as usize * 3, 255);
+            {
+                let root = BitMapBackend::with_buffer(pixels, (width, rows)).into_drawing_area();
+                let frame = root.margin(
+                    if first { top } else { 0 },
+                    if last { bottom } else { 0 },
+                    left,
+                    right,
+                );
+                if first {
+                    let (title, rest) = frame.split_vertically(heading);
+                    let (subtitle, plot) = rest.split_vertically(heading);
+                    let bold = (FontStyle::Bold, BLACK);
+                    fitted(&title, style.title, scale, 14..=30, bold, 1)?;
+                    let grey = (FontStyle::Normal, GREY);
+                    fitted(&subtitle, style.subtitle, scale, 10..=19, grey, 2)?;
+                    band(i, &plot, scale)?;
+                } else {
+                    band(i, &frame, scale)?;
+                }
+                root.present()?;
+            }
+            png.rows(pixels)?;
+        }
+        png.finish()?.flush()?;
+        Ok(())
+    };
+    PIXELS.with_borrow_mut(draw).map_err(|e| fail(&e))
 }
 
 thread_local! {
-    /// The RGB pixels of the chart a thread is drawing, kept between charts: the seven charts
-    /// of a run are drawn on a few threads, and a fresh 4-to-17 MB buffer per chart spent much
-    /// of the time on the kernel's page faults.
+    /// The RGB pixels of the band a thread is drawing, kept between charts: the seven charts
+    /// of a run are drawn on a few threads, and a fresh 4 MB buffer per chart spent much of
+    /// the time on the kernel's page faults.
     static PIXELS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Encodes RGB `pixels` as a PNG at `path`: the fast deflate (as plotters' own encoder) with
-/// the Paeth filter on every row, where plotters' encoder tries every filter on every row and
-/// spent about a tenth of a run's time doing so, for files a few percent smaller.
-fn write_png(path: &Path, (width, height): (u32, u32), pixels: &[u8]) -> Drawn {
-    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut encoder = png::Encoder::new(file, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
-    encoder.set_filter(png::FilterType::Paeth);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(pixels)?;
-    writer.finish()?;
-    Ok(())
 }
 
 /// A heading over a panel (a tearsheet's section, one of the stacked rolling panels): returns

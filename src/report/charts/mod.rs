@@ -12,6 +12,7 @@ mod axis;
 mod calendar;
 mod canvas;
 mod distribution;
+mod encode;
 mod glyphs;
 mod heatmap;
 mod lines;
@@ -256,12 +257,8 @@ mod tests {
     fn strategy_and_benchmark_are_drawn_in_their_colours() {
         let dir = tempfile::tempdir().unwrap();
         for path in draw_all(dir.path(), (1600, 900)) {
-            let mut reader = png::Decoder::new(std::fs::File::open(&path).unwrap())
-                .read_info()
-                .unwrap();
-            let mut rgb = vec![0; reader.output_buffer_size()];
-            reader.next_frame(&mut rgb).unwrap();
-            let pixels = rgb.chunks_exact(3);
+            let rgb = image::open(&path).unwrap().to_rgb8();
+            let pixels = rgb.as_raw().chunks_exact(3);
             let count = |c: RGBColor| pixels.clone().filter(|p| *p == [c.0, c.1, c.2]).count();
             // The legend's swatches alone are about 100 pixels.
             assert!(count(canvas::STRATEGY) > 1_500, "{path:?}");

@@ -306,41 +306,37 @@ impl<'a> RunCharts<'a> {
             width,
             height: height.saturating_mul(TEARSHEET_HEIGHTS),
         };
-        canvas::image(path, &style, Scale::new(height), |area, scale| {
-            // Section heights in chart heights; the rolling panels and the monthly grid need
-            // the most.
-            let shares = [0.55, 0.65, 0.5, 0.75, 0.95, 0.6];
-            let (w, h) = dims(area);
-            let total: f64 = shares.iter().sum();
-            let mut breaks = Vec::new();
-            let mut sum = 0.0;
-            for share in &shares[..shares.len() - 1] {
-                sum += share;
-                breaks.push(pixel(sum / total * f64::from(h)));
-            }
-            let sections = area.split_by_breakpoints([] as [i32; 0], breaks);
-            let (top, rest) = sections.split_first().ok_or("no sections")?;
-            let (left, right) = top.split_horizontally(pixel(f64::from(w) * 0.36));
-            metrics(
-                &section(&left, scale, "headline numbers")?,
-                scale,
-                &self.report.summary,
-            )?;
-            let right = right.margin(0, 0, scale.px(30), 0);
-            let annual = section(&right, scale, &self.heading(Kind::Annual))?;
-            self.body(Kind::Annual, &annual, scale)?;
-            let order = [
-                Kind::Equity,
-                Kind::Drawdown,
-                Kind::Monthly,
-                Kind::Rolling,
-                Kind::Signals,
-            ];
-            for (area, kind) in rest.iter().zip(order) {
-                self.body(kind, &section(area, scale, &self.heading(kind))?, scale)?;
-            }
-            Ok(())
-        })
+        // Section heights in chart heights; the rolling panels and the monthly grid need the
+        // most.
+        let shares = [0.55, 0.65, 0.5, 0.75, 0.95, 0.6];
+        let below = [
+            Kind::Equity,
+            Kind::Drawdown,
+            Kind::Monthly,
+            Kind::Rolling,
+            Kind::Signals,
+        ];
+        canvas::banded(
+            path,
+            &style,
+            Scale::new(height),
+            &shares,
+            |i, area, scale| {
+                if let Some(kind) = i.checked_sub(1).map(|k| below[k]) {
+                    return self.body(kind, &section(area, scale, &self.heading(kind))?, scale);
+                }
+                let (w, _) = dims(area);
+                let (left, right) = area.split_horizontally(pixel(f64::from(w) * 0.36));
+                metrics(
+                    &section(&left, scale, "headline numbers")?,
+                    scale,
+                    &self.report.summary,
+                )?;
+                let right = right.margin(0, 0, scale.px(30), 0);
+                let annual = section(&right, scale, &self.heading(Kind::Annual))?;
+                self.body(Kind::Annual, &annual, scale)
+            },
+        )
     }
 }
 
