@@ -75,8 +75,8 @@ impl Ranged for Axis {
     type ValueType = f64;
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        self.scale
-            .map(&if self.log { value.ln() } else { *value }, limit)
+        let value = if self.log { log_space(*value) } else { *value };
+        self.scale.map(&value, limit)
     }
 
     /// Only the labelled ticks: a light grid between them would be clutter.
@@ -90,6 +90,14 @@ impl Ranged for Axis {
     fn range(&self) -> Range<f64> {
         self.range.clone()
     }
+}
+
+/// The natural logarithm, as a call the compiler does not inline: inlined, the compiler
+/// computed it for every point of every axis and discarded it on linear ones (it treats a
+/// logarithm as free of side effects), a tenth of the charts' drawing.
+#[inline(never)]
+fn log_space(value: f64) -> f64 {
+    value.ln()
 }
 
 impl ValueFormatter<f64> for Axis {
