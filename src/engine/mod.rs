@@ -597,9 +597,10 @@ mod tests {
         assert_eq!(run.postponed_fills, 1);
     }
 
-    /// Panics at the close of its second bar.
+    /// Answers `first` at the close of its first bar, then panics at its second.
     struct Faulty {
         symbols: Vec<String>,
+        first: Option<Targets>,
     }
 
     impl Strategy for Faulty {
@@ -608,17 +609,22 @@ mod tests {
         }
         fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
             assert!(history.bar() < 1, "index out of range in my indicator");
-            None
+            self.first.clone()
+        }
+    }
+
+    fn faulty(first: Option<Targets>) -> Faulty {
+        Faulty {
+            symbols: vec!["S0".into()],
+            first,
         }
     }
 
     #[test]
     fn a_panic_in_strategy_code_is_an_error_naming_the_strategy_and_date() {
         let u = universe(&[(&[10.0, 11.0, 12.0], &[10.0, 11.0, 12.0])]);
-        let mut faulty = Faulty {
-            symbols: vec!["S0".into()],
-        };
-        let err = simulate("faulty", &mut faulty, &u, &EngineOptions::default()).unwrap_err();
+        let options = EngineOptions::default();
+        let err = simulate("faulty", &mut faulty(None), &u, &options).unwrap_err();
         assert_eq!(
             err.to_string(),
             "strategy faulty at the close of 2024-01-02: its code panicked: \
@@ -627,29 +633,12 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
     }
 
-    /// Answers a weight that cannot be traded at its first bar, then panics at its second.
-    struct RefusedThenFaulty {
-        symbols: Vec<String>,
-    }
-
-    impl Strategy for RefusedThenFaulty {
-        fn symbols(&self) -> &[String] {
-            &self.symbols
-        }
-        fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
-            assert!(history.bar() < 1, "index out of range in my indicator");
-            Some(vec![f64::NAN])
-        }
-    }
-
     #[test]
     fn a_refused_answer_is_the_error_even_when_the_strategy_panics_later() {
         // The engine asks for every answer before trading; the run must still stop at the
         // first problem in time, as if it had traded bar by bar.
         let u = universe(&[(&[10.0, 11.0, 12.0], &[10.0, 11.0, 12.0])]);
-        let mut strategy = RefusedThenFaulty {
-            symbols: vec!["S0".into()],
-        };
+        let mut strategy = faulty(Some(vec![f64::NAN]));
         let err = simulate("bad", &mut strategy, &u, &EngineOptions::default()).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("at the close of 2024-01-01"), "{text}");
