@@ -94,12 +94,7 @@ fn heatmap(path: &Path, args: &SweepArgs, data: &[PathBuf], result: &Sweep) -> R
         result.rows.len(),
         result.skipped.len()
     );
-    let style = ChartStyle {
-        title: &title,
-        subtitle: &subtitle,
-        width: 1600,
-        height: 900,
-    };
+    let style = ChartStyle::new(&title, &subtitle);
     let map = Heatmap {
         rows: (&rows.name, &rows.values),
         columns: (&columns.name, &columns.values),

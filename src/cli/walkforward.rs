@@ -89,12 +89,7 @@ fn chart(path: &Path, data: &[PathBuf], result: &WalkForward) -> Result<()> {
         result.windows.len(),
         result.metric.name()
     );
-    let style = ChartStyle {
-        title: &title,
-        subtitle: &subtitle,
-        width: 1600,
-        height: 900,
-    };
+    let style = ChartStyle::new(&title, &subtitle);
     let mut lines = vec![Line {
         label: "walk-forward (out of sample)",
         values: &result.equity,

@@ -227,7 +227,7 @@ fn simulate_all(
         )));
     }
     let n = universe.len();
-    let decisions = decide(name, strategy, lines, k, options.max_leverage)?;
+    let decisions = answers(name, strategy, lines, k, options.max_leverage)?;
     let mut portfolio = Portfolio::new(options, k);
     let mut run = Run {
         equity: Vec::with_capacity(n),
@@ -269,10 +269,10 @@ thread_local! {
     static IN_STRATEGY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Every answer of `strategy` over the universe of `lines`, each checked. A panic in its code
-/// becomes [`Error::Strategy`] with the date of the bar it was shown, unless an earlier answer
-/// was refused: the run would have stopped there first.
-fn decide(
+/// Every answer of `strategy` over the universe of `lines` (its [`Strategy::decide`]), each
+/// checked. A panic in its code becomes [`Error::Strategy`] with the date of the bar it was
+/// shown, unless an earlier answer was refused: the run would have stopped there first.
+fn answers(
     name: &str,
     strategy: &mut dyn Strategy,
     lines: &Lines<'_>,

@@ -28,7 +28,7 @@ impl Default for ChartOptions {
     fn default() -> Self {
         ChartOptions {
             enabled: true,
-            size: (1600, 900),
+            size: charts::DEFAULT_SIZE,
             log_scale: false,
         }
     }

@@ -36,6 +36,9 @@ pub struct Line<'a> {
     pub values: &'a [f64],
 }
 
+/// The size of a chart unless asked otherwise (`--chart-size`), in pixels.
+pub const DEFAULT_SIZE: (u32, u32) = (1600, 900);
+
 /// What every chart of a run shares.
 pub struct ChartStyle<'a> {
     /// The title, e.g. "sma-cross on GLD".
@@ -46,6 +49,20 @@ pub struct ChartStyle<'a> {
     pub width: u32,
     /// Height of the image in pixels; text and margins scale with it.
     pub height: u32,
+}
+
+impl<'a> ChartStyle<'a> {
+    /// A chart of [`DEFAULT_SIZE`].
+    #[must_use]
+    pub fn new(title: &'a str, subtitle: &'a str) -> Self {
+        let (width, height) = DEFAULT_SIZE;
+        ChartStyle {
+            title,
+            subtitle,
+            width,
+            height,
+        }
+    }
 }
 
 /// Equity curves: the strategy (first line) and the benchmark (second), on a date axis, y axis in
