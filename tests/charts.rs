@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use backtest::Date;
 use backtest::data::LoadOptions;
 use backtest::report::ChartOptions;
-use backtest::report::charts::{TEARSHEET_HEIGHTS, draw_run_charts};
+use backtest::report::charts::{draw_run_charts, tearsheet_size};
 use backtest::run::{RunReport, RunRequest};
 use backtest::strategies::REGISTRY;
 
@@ -117,9 +117,11 @@ fn check_runs(requests: &[(String, RunRequest)], options: &ChartOptions) {
                 let report = report.unwrap_or_else(|e| panic!("{case}: {e}"));
                 let dir = tempfile::tempdir().unwrap();
                 for path in draw(&report, dir.path(), options) {
-                    let tall = path.ends_with("tearsheet.png");
-                    let size = if tall {
-                        (w, h * TEARSHEET_HEIGHTS)
+                    let size = if path.ends_with("tearsheet.png") {
+                        // Every chart under its title, and the headline numbers above.
+                        let size = tearsheet_size((w, h));
+                        assert!(size.1 > 6 * h * 9 / 10, "{}: {size:?}", path.display());
+                        size
                     } else {
                         (w, h)
                     };

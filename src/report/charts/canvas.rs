@@ -2,7 +2,6 @@
 //! embedded font, text that plotters would misplace, the date-and-value plot with its grid, and
 //! a legend put in whichever corner the data leaves free.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -12,7 +11,7 @@ use plotters::style::{FontStyle, register_font};
 
 use super::ChartStyle;
 use super::axis::{Axis, day, shown};
-use super::encode::Encoder;
+use super::encode::{Compressor, Part, png};
 use super::glyphs::Face;
 use crate::{Date, Error, Result};
 
@@ -130,85 +129,106 @@ pub(super) fn image(
     path: &Path,
     style: &ChartStyle,
     scale: Scale,
-    body: impl Fn(&Area, Scale) -> Drawn,
+    body: impl FnOnce(&Area, Scale) -> Drawn,
 ) -> Result<()> {
-    banded(path, style, scale, &[1.0], |_, area, scale| {
-        body(area, scale)
-    })
+    picture(style, scale, body)
+        .and_then(|picture| picture.write(path))
+        .map_err(|e| Error::Chart(format!("{}: {e}", path.display())))
 }
 
-/// [`image`] with the area under the title cut into bands, one above the other, as tall as
-/// `shares` say; band `i` is drawn by `band(i, area, scale)`. The image is drawn and encoded a
-/// band at a time (the first with the title above it), in a buffer the size of one band.
-pub(super) fn banded(
-    path: &Path,
+/// A chart drawn and compressed, in three parts: its title's rows, its subtitle's and the rest,
+/// so that the tearsheet can show a chart under its title without the run's options again.
+pub(super) struct Picture {
+    width: u32,
+    /// The top margin and the title.
+    pub(super) title: Part,
+    pub(super) subtitle: Part,
+    pub(super) body: Part,
+}
+
+impl Picture {
+    /// Writes the whole chart as a PNG file.
+    pub(super) fn write(&self, path: &Path) -> Drawn {
+        write_parts(path, self.width, &[&self.title, &self.subtitle, &self.body])
+    }
+}
+
+/// Writes a PNG `width` pixels wide of `parts`, one under another, in one write: the file is
+/// made in memory first.
+pub(super) fn write_parts(path: &Path, width: u32, parts: &[&Part]) -> Drawn {
+    Ok(std::fs::write(path, png(width, parts)?)?)
+}
+
+/// The rows of a chart's top margin and title, then of its subtitle, at `scale`.
+pub(super) fn title_rows(scale: Scale) -> (u32, u32) {
+    let heading = scale.px(46);
+    (scale.px(16) + heading, heading)
+}
+
+/// A white image of `style`'s size with its title and subtitle, and `body` drawn in the rest,
+/// compressed.
+pub(super) fn picture(
     style: &ChartStyle,
     scale: Scale,
-    shares: &[f64],
-    band: impl Fn(usize, &Area, Scale) -> Drawn,
-) -> Result<()> {
-    let fail =
-        |problem: &dyn std::fmt::Display| Error::Chart(format!("{}: {problem}", path.display()));
+    body: impl FnOnce(&Area, Scale) -> Drawn,
+) -> Drawn<Picture> {
     if style.width < 200 || scale.height < 150 {
-        return Err(fail(&"a chart needs at least 200 by 150 pixels"));
+        return Err("a chart needs at least 200 by 150 pixels".into());
     }
     fonts()?;
     let (width, height) = (style.width, style.height);
     let (top, bottom, left, right) = (scale.px(16), scale.px(12), scale.px(24), scale.px(50));
-    let heading = scale.px(46);
-    let above = top + 2 * heading;
-    let plot = height.saturating_sub(above + bottom);
-    // The rows where each band starts, the first at the top edge, and the bottom edge.
-    let total: f64 = shares.iter().sum();
-    let mut edges = vec![0];
-    let mut sum = 0.0;
-    for share in &shares[..shares.len() - 1] {
-        sum += share;
-        edges.push(above + u32::try_from(pixel(sum / total * f64::from(plot))).unwrap_or(0));
-    }
-    edges.push(height);
-    let draw = |pixels: &mut Vec<u8>| -> Drawn {
-        let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-        let mut png = Encoder::new(file, (width, height))?;
-        for (i, rows) in edges.windows(2).enumerate() {
-            let (first, last) = (i == 0, i + 2 == edges.len());
-            let rows = rows[1] - rows[0];
-            // White, set as bytes: several times faster than plotters filling pixel by pixel.
-            pixels.clear();
-            pixels.resize(width as usize * rows as usize * 3, 255);
-            {
-                let root = BitMapBackend::with_buffer(pixels, (width, rows)).into_drawing_area();
-                let frame = root.margin(
-                    if first { top } else { 0 },
-                    if last { bottom } else { 0 },
-                    left,
-                    right,
-                );
-                if first {
-                    let (title, rest) = frame.split_vertically(heading);
-                    let (subtitle, plot) = rest.split_vertically(heading);
-                    let bold = (FontStyle::Bold, BLACK);
-                    fitted(&title, style.title, scale, 14..=30, bold, 1)?;
-                    let grey = (FontStyle::Normal, GREY);
-                    fitted(&subtitle, style.subtitle, scale, 10..=19, grey, 2)?;
-                    band(i, &plot, scale)?;
-                } else {
-                    band(i, &frame, scale)?;
-                }
-                root.present()?;
-            }
-            png.rows(pixels)?;
+    let (title_rows, heading) = title_rows(scale);
+    let draw = |pixels: &mut Vec<u8>| -> Drawn<Picture> {
+        // White, set as bytes: several times faster than plotters filling pixel by pixel.
+        pixels.clear();
+        pixels.resize(width as usize * height as usize * 3, 255);
+        {
+            let root = BitMapBackend::with_buffer(pixels, (width, height)).into_drawing_area();
+            let frame = root.margin(top, bottom, left, right);
+            let (title, rest) = frame.split_vertically(heading);
+            let (subtitle, plot) = rest.split_vertically(heading);
+            fitted(
+                &title,
+                style.title,
+                scale,
+                14..=30,
+                (FontStyle::Bold, BLACK),
+                1,
+            )?;
+            fitted(
+                &subtitle,
+                style.subtitle,
+                scale,
+                10..=19,
+                (FontStyle::Normal, GREY),
+                2,
+            )?;
+            body(&plot, scale)?;
+            root.present()?;
         }
-        png.finish()?.flush()?;
-        Ok(())
+        let row = width as usize * 3;
+        let (title, rest) = pixels.split_at(row * title_rows as usize);
+        let (subtitle, body) = rest.split_at(row * heading as usize);
+        let mut png = Compressor::new(width);
+        let mut part = |rows: &[u8]| {
+            png.rows(rows);
+            png.part()
+        };
+        Ok(Picture {
+            width,
+            title: part(title),
+            subtitle: part(subtitle),
+            body: part(body),
+        })
     };
-    PIXELS.with_borrow_mut(draw).map_err(|e| fail(&e))
+    PIXELS.with_borrow_mut(draw)
 }
 
 thread_local! {
-    /// The RGB pixels of the band a thread is drawing, kept between charts: the seven charts
-    /// of a run are drawn on a few threads, and a fresh 4 MB buffer per chart spent much of
-    /// the time on the kernel's page faults.
+    /// The RGB pixels of the chart a thread is drawing, kept between charts: the charts of a
+    /// run are drawn on a few threads, and a fresh 4 MB buffer per chart spent much of the time
+    /// on the kernel's page faults.
     static PIXELS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 

@@ -1,72 +1,374 @@
-//! A PNG encoder that takes an image a band of rows at a time, so that a tall image (the
-//! tearsheet) is drawn and encoded band by band in a buffer the size of one band.
+//! PNG writing in parts: rows of an image are filtered and compressed into [`Part`]s that
+//! decode the same wherever they are put in a stream, so that the tearsheet is written from
+//! the single charts' compressed rows rather than by drawing and compressing them a second
+//! time (that was nearly half of the time all the charts of a run took).
 //!
-//! A whole-image buffer cost as much as drawing into it: a 1600 × 3600 tearsheet is 17 MB,
-//! whose first touch is thousands of page faults. The `png` crate streams rows only through a
-//! slower deflate than the one it uses for whole images, so this writes the few chunks itself:
-//! every row Paeth-filtered (the filter that suits charts' flat colours and straight edges
-//! best), compressed by `fdeflate` as `png`'s fast setting is.
+//! The compression is fdeflate's, what the `png` crate uses for its fast setting, with the
+//! same Huffman code: one deflate block whose code, fixed in advance, suits filtered rows
+//! (short codes for small differences), and runs of zero bytes as matches at distance 1.
+//! Neither looks back past the start of a part, so a part's bits mean the same after any
+//! other part. Each part's first row is filtered as if nothing were above it, and its checksum
+//! is combined with the others' arithmetically.
 
-use std::io::{self, Write};
+use std::io;
 
-/// Writes an RGB image of known size, given its rows from top to bottom in any number of
-/// bands.
-pub(super) struct Encoder<W: Write> {
-    compressor: fdeflate::Compressor<Chunks<W>>,
-    /// The row before the next one (zeros above the first), raw.
-    previous: Vec<u8>,
+use simd_adler32::Adler32;
+
+/// Filters and compresses the rows of an RGB image, one part after another.
+pub(super) struct Compressor {
+    /// The row above the next one, raw: zeros above the first row of a part.
+    above: Vec<u8>,
     /// The next row filtered, its filter type first.
     filtered: Vec<u8>,
+    /// The part being compressed.
+    part: Part,
+    checksum: Adler32,
 }
 
-impl<W: Write> Encoder<W> {
-    /// Writes the signature and the header of a `width` × `height` RGB image to `out`.
-    pub(super) fn new(mut out: W, (width, height): (u32, u32)) -> io::Result<Self> {
-        out.write_all(b"\x89PNG\r\n\x1a\n")?;
-        let mut header = Vec::with_capacity(13);
-        header.extend_from_slice(&width.to_be_bytes());
-        header.extend_from_slice(&height.to_be_bytes());
-        // 8 bits per sample, RGB, deflate, adaptive filtering, no interlace.
-        header.extend_from_slice(&[8, 2, 0, 0, 0]);
-        chunk(&mut out, *b"IHDR", &header)?;
+impl Compressor {
+    /// A compressor for rows `width` pixels wide.
+    pub(super) fn new(width: u32) -> Self {
         let row = width as usize * PIXEL;
-        Ok(Encoder {
-            compressor: fdeflate::Compressor::new(Chunks {
-                out,
-                pending: Vec::with_capacity(CHUNK),
-            })?,
-            previous: vec![0; row],
+        Compressor {
+            above: vec![0; row],
             filtered: vec![0; row + 1],
-        })
-    }
-
-    /// Adds whole rows of RGB pixels.
-    pub(super) fn rows(&mut self, pixels: &[u8]) -> io::Result<()> {
-        for row in pixels.chunks_exact(self.previous.len()) {
-            self.filtered[0] = PAETH;
-            paeth(row, &self.previous, &mut self.filtered[1..]);
-            self.compressor.write_data(&self.filtered)?;
-            self.previous.copy_from_slice(row);
+            part: Part::default(),
+            checksum: Adler32::new(),
         }
-        Ok(())
     }
 
-    /// Ends the image, once every row has been given.
-    pub(super) fn finish(self) -> io::Result<W> {
-        let mut chunks = self.compressor.finish()?;
-        chunks.flush_chunk()?;
-        chunk(&mut chunks.out, *b"IEND", &[])?;
-        Ok(chunks.out)
+    /// Adds whole rows of RGB pixels to the current part.
+    pub(super) fn rows(&mut self, pixels: &[u8]) {
+        for row in pixels.chunks_exact(self.above.len()) {
+            // Paeth against the zeros above a part's first row predicts the byte to the left:
+            // it is the Sub filter, which needs no row above.
+            self.filtered[0] = if self.part.rows == 0 { SUB } else { PAETH };
+            paeth(row, &self.above, &mut self.filtered[1..]);
+            self.checksum.write(&self.filtered);
+            self.part.bits.compress(&self.filtered);
+            self.part.bytes += self.filtered.len() as u64;
+            self.part.rows += 1;
+            self.above.copy_from_slice(row);
+        }
+    }
+
+    /// Ends the current part and returns it; the next row starts a new one.
+    pub(super) fn part(&mut self) -> Part {
+        self.above.fill(0);
+        let mut part = std::mem::take(&mut self.part);
+        part.checksum = std::mem::take(&mut self.checksum).finish();
+        part
+    }
+}
+
+/// Rows compressed on their own (see the module's documentation).
+#[derive(Debug, Default)]
+pub(super) struct Part {
+    bits: Bits,
+    /// The Adler-32 checksum of the filtered rows, as zlib needs it.
+    checksum: u32,
+    /// How many filtered bytes (filter type bytes included) the part holds.
+    bytes: u64,
+    /// How many rows.
+    rows: u32,
+}
+
+/// A PNG of RGB rows `width` pixels wide: the rows of `parts`, one part after another. The
+/// file is made in one buffer, the compressed stream written in place in one IDAT chunk: a
+/// tearsheet's megabyte copied about and grown step by step cost more than putting it together.
+pub(super) fn png(width: u32, parts: &[&Part]) -> io::Result<Vec<u8>> {
+    let height: u32 = parts.iter().map(|part| part.rows).sum();
+    let compressed: usize = parts.iter().map(|part| part.bits.bytes.len() + 8).sum();
+    let mut out = Vec::with_capacity(compressed + 128);
+    out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    let mut header = Vec::with_capacity(13);
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    // 8 bits per sample, RGB, deflate, adaptive filtering, no interlace.
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, *b"IHDR", &header)?;
+    let idat = out.len();
+    out.extend_from_slice(&[0, 0, 0, 0]); // the length, known at the end
+    out.extend_from_slice(b"IDAT");
+    let mut stream = Bits {
+        bytes: out,
+        ..Bits::default()
+    };
+    for &byte in &BLOCK_HEADER[..BLOCK_HEADER.len() - 1] {
+        stream.put(u64::from(byte), 8);
+    }
+    stream.put(u64::from(BLOCK_HEADER[BLOCK_HEADER.len() - 1]), 5);
+    let mut checksum = 1; // of nothing
+    for part in parts {
+        stream.append(&part.bits);
+        checksum = combine(checksum, part.checksum, part.bytes);
+    }
+    stream.put(u64::from(CODES[END_OF_BLOCK]), LENGTHS[END_OF_BLOCK]);
+    let mut out = stream.into_bytes();
+    out.extend_from_slice(&checksum.to_be_bytes());
+    let length = u32::try_from(out.len() - idat - 8)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "PNG chunk over 4 GB"))?;
+    out[idat..idat + 4].copy_from_slice(&length.to_be_bytes());
+    let crc = crc32fast::hash(&out[idat + 4..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+    chunk(&mut out, *b"IEND", &[])?;
+    Ok(out)
+}
+
+/// A string of bits, first bit lowest, as deflate writes them.
+#[derive(Debug, Default)]
+struct Bits {
+    /// Whole bytes.
+    bytes: Vec<u8>,
+    /// The bits after them, the first `filled` of this word.
+    last: u64,
+    filled: u8,
+}
+
+impl Bits {
+    /// Appends the low `n` bits of `bits` (no bits above them are set), `n` at most 64.
+    #[inline]
+    fn put(&mut self, bits: u64, n: u8) {
+        self.last |= bits.checked_shl(u32::from(self.filled)).unwrap_or(0);
+        self.filled += n;
+        if self.filled >= 64 {
+            self.bytes.extend_from_slice(&self.last.to_le_bytes());
+            self.filled -= 64;
+            self.last = bits.checked_shr(u32::from(n - self.filled)).unwrap_or(0);
+        }
+    }
+
+    /// Appends another string.
+    fn append(&mut self, other: &Bits) {
+        if self.filled.is_multiple_of(8) {
+            // On a byte boundary: the bytes go as they are, after the whole bytes pending.
+            let pending = usize::from(self.filled / 8);
+            self.bytes
+                .extend_from_slice(&self.last.to_le_bytes()[..pending]);
+            self.bytes.extend_from_slice(&other.bytes);
+            (self.last, self.filled) = (0, 0);
+        } else {
+            for word in other.bytes.chunks_exact(8) {
+                self.put(u64::from_le_bytes(word.try_into().unwrap_or_default()), 64);
+            }
+        }
+        self.put(other.last, other.filled);
+    }
+
+    /// The bytes, the last padded with zero bits.
+    fn into_bytes(mut self) -> Vec<u8> {
+        let tail = usize::from(self.filled.div_ceil(8));
+        self.bytes
+            .extend_from_slice(&self.last.to_le_bytes()[..tail]);
+        self.bytes
+    }
+
+    /// Appends `data` compressed: each byte its code, runs of zeros a zero and a match at
+    /// distance 1. Most of a filtered chart is zeros, skipped a block at a time; other blocks
+    /// are looked at eight bytes at a time, as fdeflate does.
+    fn compress(&mut self, data: &[u8]) {
+        let mut zeros = 0;
+        let mut blocks = data.chunks_exact(BLOCK);
+        for block in &mut blocks {
+            // An OR over the block rather than a search for a non-zero byte: it vectorizes.
+            if block.iter().fold(0, |any, byte| any | byte) == 0 {
+                zeros += BLOCK;
+            } else {
+                for word in block.chunks_exact(8) {
+                    zeros = self.word(word, zeros);
+                }
+            }
+        }
+        let mut words = blocks.remainder().chunks_exact(8);
+        for word in &mut words {
+            zeros = self.word(word, zeros);
+        }
+        let rest = words.remainder();
+        let leading = rest.iter().take_while(|b| **b == 0).count();
+        if zeros + leading > 0 {
+            self.zeros(zeros + leading);
+        }
+        for &byte in &rest[leading..] {
+            self.literal(byte);
+        }
+    }
+
+    /// Appends eight bytes after `zeros` zero bytes not yet put; returns the zeros it ends
+    /// with, not yet put either.
+    #[inline]
+    fn word(&mut self, word: &[u8], zeros: usize) -> usize {
+        let value = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        if value == 0 {
+            return zeros + 8;
+        }
+        // Bytes are little-endian in `value`: trailing zero bits are the word's first bytes.
+        let (leading, trailing) = (value.trailing_zeros() / 8, value.leading_zeros() / 8);
+        let (leading, trailing) = (leading as usize, trailing as usize);
+        if zeros + leading > 0 {
+            self.zeros(zeros + leading);
+        }
+        let literals = &word[leading..8 - trailing];
+        if let [a, b, c, d, e, f, g, h] = *literals {
+            self.literals([a, b, c, d]);
+            self.literals([e, f, g, h]);
+        } else {
+            for &byte in literals {
+                self.literal(byte);
+            }
+        }
+        trailing
+    }
+
+    /// The code of one byte.
+    #[inline]
+    fn literal(&mut self, byte: u8) {
+        self.put(
+            u64::from(CODES[usize::from(byte)]),
+            LENGTHS[usize::from(byte)],
+        );
+    }
+
+    /// The codes of four bytes, in one call: together they are at most 48 bits.
+    #[inline]
+    fn literals(&mut self, bytes: [u8; 4]) {
+        let mut bits = 0;
+        let mut n = 0;
+        for byte in bytes {
+            bits |= u64::from(CODES[usize::from(byte)]) << n;
+            n += LENGTHS[usize::from(byte)];
+        }
+        self.put(bits, n);
+    }
+
+    /// `run` zero bytes: a literal zero, then matches of up to 258 bytes at distance 1.
+    fn zeros(&mut self, run: usize) {
+        self.put(u64::from(CODES[0]), LENGTHS[0]);
+        let mut rest = run - 1;
+        while rest >= MAX_MATCH {
+            // Symbol 285 is length 258 with no extra bits; the distance code, 1 bit, is 0.
+            self.put(u64::from(CODES[285]), LENGTHS[285] + 1);
+            rest -= MAX_MATCH;
+        }
+        if rest >= MIN_MATCH {
+            let (symbol, extra) = LENGTH_CODES[rest - MIN_MATCH];
+            let (symbol, extra) = (usize::from(symbol), extra);
+            self.put(u64::from(CODES[symbol]), LENGTHS[symbol]);
+            // The extra bits are the length above the symbol's base (its low bits, as every
+            // base is a multiple of the extra bits' range above 3), then the distance code.
+            let above_base = (rest - MIN_MATCH) as u64 & ((1 << extra) - 1);
+            self.put(above_base, extra + 1);
+        } else {
+            for _ in 0..rest {
+                self.put(u64::from(CODES[0]), LENGTHS[0]);
+            }
+        }
     }
 }
 
 /// Bytes per pixel: RGB.
 const PIXEL: usize = 3;
+/// The filter type byte of a Sub-filtered row.
+const SUB: u8 = 1;
 /// The filter type byte of a Paeth-filtered row.
 const PAETH: u8 = 4;
 /// Bytes filtered together; a whole block equal to the row above it (and so is the pixel to
 /// its left) filters to zeros, which is most of a chart's white background.
 const BLOCK: usize = 32;
+/// Deflate's shortest and longest matches.
+const MIN_MATCH: usize = 3;
+const MAX_MATCH: usize = 258;
+/// The literal/length symbol that ends a block.
+const END_OF_BLOCK: usize = 256;
+
+/// The zlib header (deflate, no dictionary) and the block's header: last block, dynamic
+/// Huffman codes, the code lengths [`LENGTHS`] for literals and lengths, and two distance codes
+/// of one bit. fdeflate's, bit for bit; its last byte holds 5 bits.
+const BLOCK_HEADER: [u8; 54] = [
+    120, 1, 237, 192, 3, 160, 36, 89, 150, 198, 241, 255, 119, 238, 141, 200, 204, 167, 114, 75,
+    99, 174, 109, 219, 182, 109, 219, 182, 109, 219, 182, 109, 105, 140, 158, 150, 74, 175, 158,
+    50, 51, 34, 238, 249, 118, 183, 106, 122, 166, 135, 59, 107, 213, 15,
+];
+
+/// The code length of each literal (0 to 255, a filtered byte: small differences either way
+/// are the shortest), the end of block (256) and each length symbol (257 to 285): fdeflate's.
+const LENGTHS: [u8; 286] = [
+    2, 3, 4, 5, 5, 6, 6, 7, 7, 7, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10,
+    10, 10, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 11, 11, 11, 11, 11, 11, 11,
+    11, 11, 11, 10, 11, 10, 10, 10, 10, 10, 10, 10, 10, 10, 9, 9, 9, 9, 9, 8, 9, 8, 8, 8, 8, 8, 7,
+    7, 7, 6, 6, 6, 5, 4, 3, 12, 12, 12, 9, 9, 11, 10, 11, 11, 10, 11, 11, 11, 11, 11, 11, 12, 11,
+    12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 9,
+];
+
+/// The canonical Huffman codes of [`LENGTHS`], bit-reversed: deflate sends a code's first bit
+/// first, and bits are put lowest first.
+const CODES: [u16; 286] = {
+    let mut count = [0u16; 16];
+    let mut i = 0;
+    while i < LENGTHS.len() {
+        count[LENGTHS[i] as usize] += 1;
+        i += 1;
+    }
+    let mut next = [0u16; 16];
+    let mut code = 0;
+    let mut length = 1;
+    while length < 16 {
+        code = (code + count[length - 1]) << 1;
+        next[length] = code;
+        length += 1;
+    }
+    let mut codes = [0u16; 286];
+    let mut symbol = 0;
+    while symbol < LENGTHS.len() {
+        let length = LENGTHS[symbol];
+        codes[symbol] = next[length as usize].reverse_bits() >> (16 - length);
+        next[length as usize] += 1;
+        symbol += 1;
+    }
+    codes
+};
+
+/// The length symbol and its number of extra bits of each match length from 3 to 257, from
+/// the deflate specification's table of base lengths.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "symbols are under 286 and extra bits under 6; a constant cannot use try_from"
+)]
+const LENGTH_CODES: [(u16, u8); 255] = {
+    let mut codes = [(0u16, 0u8); 255];
+    let mut length = MIN_MATCH;
+    while length < MAX_MATCH {
+        let offset = length - MIN_MATCH;
+        // Lengths 3 to 10 have a symbol each; above, each number of extra bits e covers four
+        // symbols, each 2^e lengths wide.
+        codes[offset] = if offset < 8 {
+            (257 + offset as u16, 0)
+        } else {
+            let extra = (usize::BITS - offset.leading_zeros()) as u8 - 3;
+            let symbol = 257 + 4 * extra as usize + (offset >> extra);
+            (symbol as u16, extra)
+        };
+        length += 1;
+    }
+    codes
+};
+
+/// The Adler-32 of two strings one after the other, from each's and the second's length.
+fn combine(first: u32, second: u32, second_len: u64) -> u32 {
+    const BASE: u64 = 65_521;
+    let (a1, b1) = (u64::from(first & 0xffff), u64::from(first >> 16));
+    let (a2, b2) = (u64::from(second & 0xffff), u64::from(second >> 16));
+    // Each of the second's running sums is larger by the first's sum a1 − 1.
+    let a = (a1 + a2 + BASE - 1) % BASE;
+    let b = (b1 + b2 + (second_len % BASE) * (a1 + BASE - 1)) % BASE;
+    u32::try_from(b << 16 | a).unwrap_or_default()
+}
 
 /// `row` Paeth-filtered against `above` into `out`. The first pixel has nothing to its left
 /// (zeros), which makes its predictor the byte above.
@@ -126,50 +428,18 @@ fn predict(a: u8, b: u8, c: u8) -> u8 {
     }
 }
 
-/// Compressed data is cut into IDAT chunks of this many bytes.
-const CHUNK: usize = 1 << 16;
-
-/// The compressed stream, written as IDAT chunks.
-struct Chunks<W: Write> {
-    out: W,
-    pending: Vec<u8>,
-}
-
-impl<W: Write> Chunks<W> {
-    fn flush_chunk(&mut self) -> io::Result<()> {
-        if !self.pending.is_empty() {
-            chunk(&mut self.out, *b"IDAT", &self.pending)?;
-            self.pending.clear();
-        }
-        Ok(())
-    }
-}
-
-impl<W: Write> Write for Chunks<W> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.pending.extend_from_slice(data);
-        if self.pending.len() >= CHUNK {
-            self.flush_chunk()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-}
-
-/// One PNG chunk: length, type, data and the CRC of type and data.
-fn chunk(out: &mut impl Write, kind: [u8; 4], data: &[u8]) -> io::Result<()> {
+/// Appends one PNG chunk: length, type, data and the CRC of type and data.
+fn chunk(out: &mut Vec<u8>, kind: [u8; 4], data: &[u8]) -> io::Result<()> {
     let length = u32::try_from(data.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "PNG chunk over 4 GB"))?;
     let mut crc = crc32fast::Hasher::new();
     crc.update(&kind);
     crc.update(data);
-    out.write_all(&length.to_be_bytes())?;
-    out.write_all(&kind)?;
-    out.write_all(data)?;
-    out.write_all(&crc.finalize().to_be_bytes())
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(&kind);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&crc.finalize().to_be_bytes());
+    Ok(())
 }
 
 #[cfg(test)]
@@ -198,6 +468,126 @@ mod tests {
                     assert_eq!(predict(a, b, c), specified(a, b, c), "{a} {b} {c}");
                 }
             }
+        }
+    }
+
+    /// A deterministic pseudo-random byte stream (an LCG, no `rand` crate).
+    fn noise(seed: u64) -> impl FnMut() -> u8 {
+        let mut state = seed;
+        move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            state.to_be_bytes()[0]
+        }
+    }
+
+    /// An image like a chart's: white, with runs of colour and noise, some rows equal to the
+    /// row above.
+    fn chart_like(width: usize, height: usize) -> Vec<u8> {
+        let mut next = noise(3);
+        let mut pixels = vec![255u8; width * height * PIXEL];
+        for y in 0..height {
+            let row = &mut pixels[y * width * PIXEL..(y + 1) * width * PIXEL];
+            match y % 5 {
+                0 => row.iter_mut().step_by(7).for_each(|b| *b = next()),
+                1 => row[30..300].fill(next()),
+                2 => {}
+                _ => row
+                    .iter_mut()
+                    .skip(y)
+                    .take(40)
+                    .for_each(|b| *b = next() / 3),
+            }
+        }
+        pixels
+    }
+
+    #[test]
+    fn parts_put_together_decode_to_the_rows_they_were_given() {
+        let (width, height) = (131, 60);
+        let pixels = chart_like(width, height);
+        let row = width * PIXEL;
+        let mut compressor = Compressor::new(u32::try_from(width).unwrap());
+        // Parts of 7, 1, 0 and 52 rows: every part's first row is filtered on its own.
+        let mut parts = Vec::new();
+        for rows in [0..7, 7..8, 8..8, 8..height] {
+            compressor.rows(&pixels[rows.start * row..rows.end * row]);
+            parts.push(compressor.part());
+        }
+        let whole = png(131, &parts.iter().collect::<Vec<_>>()).unwrap();
+        let decoded = image::load_from_memory_with_format(&whole, image::ImageFormat::Png)
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(decoded.dimensions(), (131, 60));
+        assert!(decoded.as_raw() == &pixels, "the pixels differ");
+        // The image decoder does not check the stream's checksum; inflating it alone does.
+        let length = u32::from_be_bytes(whole[33..37].try_into().unwrap()) as usize;
+        assert_eq!(&whole[37..41], b"IDAT");
+        let inflated = fdeflate::decompress_to_vec(&whole[41..41 + length]).unwrap();
+        assert_eq!(inflated.len(), height * (1 + row));
+        // The parts of two images, in another order, make a third.
+        let first = png(131, &[&parts[3], &parts[0]]).unwrap();
+        let decoded = image::load_from_memory(&first).unwrap().to_rgb8();
+        let expected = [&pixels[8 * row..], &pixels[..7 * row]].concat();
+        assert!(decoded.as_raw() == &expected, "the reordered pixels differ");
+    }
+
+    #[test]
+    fn bits_appended_at_any_offset_are_the_bits_put_one_by_one() {
+        let mut next = noise(11);
+        for offset in 0..70 {
+            let (mut whole, mut first, mut second) =
+                (Bits::default(), Bits::default(), Bits::default());
+            for _ in 0..offset {
+                let bit = u64::from(next() & 1);
+                whole.put(bit, 1);
+                first.put(bit, 1);
+            }
+            for n in 1..=64 {
+                let value = u64::from_le_bytes([next(), next(), next(), next(), 0, 0, 0, 0]);
+                let value = value & u64::MAX.checked_shr(64 - n).unwrap_or(0);
+                let n = u8::try_from(n).unwrap();
+                whole.put(value, n);
+                second.put(value, n);
+            }
+            first.append(&second);
+            assert_eq!(first.into_bytes(), whole.into_bytes(), "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn checksums_combine_as_if_computed_over_both() {
+        let mut next = noise(5);
+        let data: Vec<u8> = (0..100_000).map(|_| next()).collect();
+        let adler = |bytes: &[u8]| {
+            let mut checksum = Adler32::new();
+            checksum.write(bytes);
+            checksum.finish()
+        };
+        for split in [0, 1, 5_552, 65_521, 65_522, 99_999, 100_000] {
+            let (a, b) = data.split_at(split);
+            let combined = combine(adler(a), adler(b), b.len() as u64);
+            assert_eq!(combined, adler(&data), "split at {split}");
+        }
+    }
+
+    #[test]
+    fn match_lengths_have_the_specifications_symbols() {
+        // RFC 1951, 3.2.5: each length symbol from 257 on, its extra bits and base length.
+        let bases = [
+            3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99,
+            115, 131, 163, 195, 227,
+        ];
+        for length in MIN_MATCH..MAX_MATCH {
+            let (symbol, extra) = LENGTH_CODES[length - MIN_MATCH];
+            let k = usize::from(symbol) - 257;
+            let expected_extra = if k < 8 { 0 } else { (k - 4) / 4 };
+            assert_eq!(usize::from(extra), expected_extra, "length {length}");
+            assert!(
+                (bases[k]..bases[k] + (1 << extra)).contains(&length),
+                "{length}"
+            );
         }
     }
 

@@ -23,7 +23,7 @@ mod tearsheet;
 use std::path::Path;
 
 pub use distribution::Distribution;
-pub use tearsheet::{Draw, TEARSHEET_HEIGHTS, draw_run_charts};
+pub use tearsheet::{Draw, draw_run_charts, tearsheet_size};
 
 use crate::{Date, Error, Result};
 use canvas::Scale;

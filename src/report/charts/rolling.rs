@@ -31,6 +31,11 @@ impl Rolling {
     /// The statistics of two equity curves on the same dates, with the annual risk-free rate
     /// of the run's headline Sharpe ratio; standard deviations with ddof 1, as in
     /// [`crate::metrics`].
+    ///
+    /// The window's sums slide: each bar adds the return entering the window and takes off the
+    /// one leaving it, and every [`WINDOW`] bars they are summed again afresh so that rounding
+    /// cannot build up. A window whose returns are all equal (a strategy in cash) has no
+    /// deviation at all, which subtracted sums would leave as rounding: it is recognized as such.
     pub(super) fn new(strategy: &[f64], benchmark: &[f64], risk_free_annual: f64) -> Self {
         let (r, b) = (simple_returns(strategy), simple_returns(benchmark));
         let rf = daily_rate(risk_free_annual);
@@ -41,17 +46,29 @@ impl Rolling {
             volatility: [vec![f64::NAN; bars], vec![f64::NAN; bars]],
             beta: vec![f64::NAN; bars],
         };
+        let mut sums = Sums::default();
+        // Where the runs of equal returns that reach the window's end began.
+        let (mut same_r, mut same_b) = (0, 0);
         // The window ending at bar t holds the returns from bar t − WINDOW to bar t.
         for t in WINDOW..bars {
-            let w = Window::of(&r[t - WINDOW..t], &b[t - WINDOW..t], rf);
-            for (k, (mean_excess, var_excess, var)) in [
-                (w.mean_excess.0, w.var_excess.0, w.var.0),
-                (w.mean_excess.1, w.var_excess.1, w.var.1),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                rolling.sharpe[k][t] = ratio(mean_excess, var_excess.sqrt(), FLAT) * root;
+            let (start, last) = (t - WINDOW, t - 1);
+            if start % WINDOW == 0 {
+                sums = Sums::of(&r[start..t], &b[start..t]);
+            } else {
+                sums.add(r[last], b[last], 1.0);
+                sums.add(r[start - 1], b[start - 1], -1.0);
+            }
+            for (same, x) in [(&mut same_r, &r), (&mut same_b, &b)] {
+                if t == WINDOW {
+                    *same = (1..t).rev().find(|&i| x[i] != x[i - 1]).unwrap_or(0);
+                } else if x[last] != x[last - 1] {
+                    *same = last;
+                }
+            }
+            let w = sums.window((same_r <= start, same_b <= start));
+            for (k, var) in [w.var.0, w.var.1].into_iter().enumerate() {
+                let mean_excess = [w.mean.0, w.mean.1][k] - rf;
+                rolling.sharpe[k][t] = ratio(mean_excess, var.sqrt(), FLAT) * root;
                 rolling.volatility[k][t] = var.sqrt() * root;
             }
             rolling.beta[t] = ratio(w.covariance, w.var.1, FLAT * FLAT);
@@ -60,46 +77,86 @@ impl Rolling {
     }
 }
 
-/// The moments of one window of the strategy's returns `r` and the benchmark's `b`, pairs
-/// holding (strategy, benchmark); variances and covariance with ddof 1.
-struct Window {
-    mean_excess: (f64, f64),
-    var_excess: (f64, f64),
-    var: (f64, f64),
-    covariance: f64,
+/// The sums over a window of the strategy's returns `r` and the benchmark's `b`: of each, of
+/// their squares and of their products. A return that is not finite counts in `undefined`
+/// instead, and makes every statistic of its windows undefined, as it would in the formulas.
+#[derive(Debug, Default, Clone, Copy)]
+struct Sums {
+    r: f64,
+    b: f64,
+    rr: f64,
+    bb: f64,
+    rb: f64,
+    undefined: f64,
 }
 
-impl Window {
-    /// Two passes over the window, means then deviations, every sum in its own accumulator:
-    /// the statistics of a window are computed together rather than one pass each (a 20-year
-    /// run has 5,000 windows of 252 returns; one pass per statistic was most of the time the
-    /// charts took before drawing).
-    fn of(r: &[f64], b: &[f64], rf: f64) -> Window {
-        let n = r.len() as f64;
-        let (mut sr, mut sb, mut ser, mut seb) = (0.0, 0.0, 0.0, 0.0);
+impl Sums {
+    /// The sums over `r` and `b`.
+    fn of(r: &[f64], b: &[f64]) -> Sums {
+        let mut sums = Sums::default();
         for (x, y) in r.iter().zip(b) {
-            sr += x;
-            sb += y;
-            ser += x - rf;
-            seb += y - rf;
+            sums.add(*x, *y, 1.0);
         }
-        let (mr, mb, mer, meb) = (sr / n, sb / n, ser / n, seb / n);
-        let (mut vr, mut vb, mut cov, mut ver, mut veb) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for (x, y) in r.iter().zip(b) {
-            vr += (x - mr) * (x - mr);
-            vb += (y - mb) * (y - mb);
-            cov += (x - mr) * (y - mb);
-            ver += (x - rf - mer) * (x - rf - mer);
-            veb += (y - rf - meb) * (y - rf - meb);
-        }
-        let ddof = n - 1.0;
-        Window {
-            mean_excess: (mer, meb),
-            var_excess: (ver / ddof, veb / ddof),
-            var: (vr / ddof, vb / ddof),
-            covariance: cov / ddof,
+        sums
+    }
+
+    /// Adds a pair of returns (`sign` 1) or takes it off (−1).
+    fn add(&mut self, x: f64, y: f64, sign: f64) {
+        if x.is_finite() && y.is_finite() {
+            self.r += sign * x;
+            self.b += sign * y;
+            self.rr += sign * x * x;
+            self.bb += sign * y * y;
+            self.rb += sign * x * y;
+        } else {
+            self.undefined += sign;
         }
     }
+
+    /// The window's moments; `flat` says, for each series, whether its returns in the window
+    /// are all equal, which makes its variance and the covariance exactly zero.
+    fn window(&self, flat: (bool, bool)) -> Window {
+        if self.undefined > 0.0 {
+            let nan = (f64::NAN, f64::NAN);
+            return Window {
+                mean: nan,
+                var: nan,
+                covariance: f64::NAN,
+            };
+        }
+        let n = WINDOW as f64;
+        let (mr, mb) = (self.r / n, self.b / n);
+        // Rounding can leave a variance a hair below zero; it is not.
+        let spread = |squares: f64, sum: f64, mean: f64, flat: bool| {
+            if flat {
+                0.0
+            } else {
+                ((squares - sum * mean) / (n - 1.0)).max(0.0)
+            }
+        };
+        let covariance = if flat.0 || flat.1 {
+            0.0
+        } else {
+            (self.rb - self.r * mb) / (n - 1.0)
+        };
+        Window {
+            mean: (mr, mb),
+            var: (
+                spread(self.rr, self.r, mr, flat.0),
+                spread(self.bb, self.b, mb, flat.1),
+            ),
+            covariance,
+        }
+    }
+}
+
+/// The moments of one window, pairs holding (strategy, benchmark); variances and covariance
+/// with ddof 1. The excess returns' variance is the returns' own: the risk-free rate is a
+/// constant.
+struct Window {
+    mean: (f64, f64),
+    var: (f64, f64),
+    covariance: f64,
 }
 
 /// `n / d`, NaN (a gap in the line) where `d` is not above `floor`: a flat window has no ratio,
@@ -188,6 +245,63 @@ pub(super) fn rolling(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The statistics of one window by the textbook formulas, two passes over its returns.
+    fn two_passes(r: &[f64], b: &[f64], rf: f64) -> (f64, f64, f64) {
+        let n = r.len() as f64;
+        let mean = |x: &[f64]| x.iter().sum::<f64>() / n;
+        let (mr, mb) = (mean(r), mean(b));
+        let var = |x: &[f64], m: f64| x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0);
+        let cov = r
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - mr) * (y - mb))
+            .sum::<f64>()
+            / (n - 1.0);
+        let root = PERIODS_PER_YEAR.sqrt();
+        let sharpe = ratio(mr - rf, var(r, mr).sqrt(), FLAT) * root;
+        (
+            sharpe,
+            var(r, mr).sqrt() * root,
+            ratio(cov, var(b, mb), FLAT * FLAT),
+        )
+    }
+
+    #[test]
+    fn sliding_sums_agree_with_two_passes_over_every_window() {
+        // A random walk with a stretch in cash (equal returns, longer than a window) and a
+        // volatile stretch before a calm one, where subtracted sums would show their rounding.
+        let mut seed = 7u64;
+        let mut noise = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            f64::from(u32::try_from(seed >> 40).unwrap()) / f64::from(1 << 24) - 0.5
+        };
+        let (mut strategy, mut benchmark) = (vec![100.0], vec![100.0]);
+        for t in 0..1_500 {
+            let scale = if t < 600 { 0.08 } else { 0.004 };
+            let step = scale * noise();
+            let held = !(700..1_000).contains(&t);
+            let last = strategy[strategy.len() - 1];
+            strategy.push(if held { last * (1.0 + step) } else { last });
+            benchmark.push(benchmark[benchmark.len() - 1] * (1.0 + 0.01 * noise()));
+        }
+        let rf = daily_rate(0.03);
+        let stats = Rolling::new(&strategy, &benchmark, 0.03);
+        let (r, b) = (simple_returns(&strategy), simple_returns(&benchmark));
+        let close = |a: f64, e: f64| (a.is_nan() && e.is_nan()) || (a - e).abs() <= 1e-9 * e.abs();
+        for t in WINDOW..strategy.len() {
+            let (sharpe, volatility, beta) = two_passes(&r[t - WINDOW..t], &b[t - WINDOW..t], rf);
+            let got = (stats.sharpe[0][t], stats.volatility[0][t], stats.beta[t]);
+            assert!(
+                close(got.0, sharpe) && close(got.1, volatility) && close(got.2, beta),
+                "bar {t}: {got:?}, formulas {:?}",
+                (sharpe, volatility, beta)
+            );
+        }
+        // In cash for a whole window: no Sharpe ratio, no volatility, no beta.
+        assert!(stats.sharpe[0][1_000].is_nan());
+        assert_eq!((stats.volatility[0][1_000], stats.beta[1_000]), (0.0, 0.0));
+    }
 
     #[test]
     fn windows_match_the_formulas_and_leave_gaps() {

@@ -1,8 +1,9 @@
 //! Every chart of one run: each alone in its PNG, and all of them with the headline numbers in
-//! one tall `tearsheet.png`. Both draw each chart with the same function, into the whole image
-//! or into a section of the tearsheet.
+//! one tall `tearsheet.png`. The tearsheet is the single charts under their titles (their
+//! compressed rows, not drawn again), below its own title and a table of the headline numbers.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use chrono::Datelike;
 use plotters::prelude::*;
@@ -10,7 +11,7 @@ use plotters::style::FontStyle;
 
 use super::axis::{percent, thousands};
 use super::calendar::{self, Calendar, period_returns};
-use super::canvas::{self, Align, Area, Drawn, Scale, dims, headed, pixel, text};
+use super::canvas::{self, Align, Area, Drawn, Picture, Scale, dims, headed, pixel, text};
 use super::rolling::{self, Rolling};
 use super::signals::{self, Traded};
 use super::{ChartStyle, Line, lines, underwater};
@@ -20,8 +21,9 @@ use crate::report::summary::Summary;
 use crate::report::text::{fill_label, prices_label};
 use crate::run::RunReport;
 
-/// The tearsheet is this many chart heights tall (`--chart-size`'s height), as wide as a chart.
-pub const TEARSHEET_HEIGHTS: u32 = 4;
+/// The height of the headline numbers' table on the tearsheet, in design pixels (see
+/// [`Scale`]): a heading and nine rows.
+const HEADLINE: u32 = 290;
 
 /// Draws one file to the path it is given: what [`draw_run_charts`] hands its caller.
 pub type Draw<'a> = dyn Fn(&Path) -> Result<()> + 'a;
@@ -61,15 +63,14 @@ impl Kind {
 }
 
 /// Draws `equity.png`, `drawdown.png`, `monthly_returns.png`, `rolling.png`,
-/// `annual_returns.png`, `signals.png` and `tearsheet.png` of `report`, at `options.size`
-/// (the tearsheet [`TEARSHEET_HEIGHTS`] times as tall) with a log equity axis if
-/// `options.log_scale` (`options.enabled` is the caller's business). `write` is called once per
-/// file with the file's name and a function that draws it to the path it is given, so that the
-/// caller decides where each file goes and how it is replaced.
+/// `annual_returns.png`, `signals.png` and `tearsheet.png` of `report`, at `options.size` (the
+/// tearsheet [`tearsheet_size`]) with a log equity axis if `options.log_scale`
+/// (`options.enabled` is the caller's business). `write` is called once per file with the
+/// file's name and a function that draws it to the path it is given, so that the caller decides
+/// where each file goes and how it is replaced.
 ///
-/// The files are drawn in parallel, so `write` may be called from several threads at once and
-/// in any order: all seven one after another take several times as long as the backtest
-/// itself.
+/// The single charts are drawn in parallel, so `write` may be called from several threads at
+/// once and in any order; the tearsheet comes last, made of them.
 ///
 /// # Errors
 /// An error of `write` or of drawing: [`crate::Error::Chart`] naming the path if a chart cannot
@@ -81,15 +82,54 @@ pub fn draw_run_charts(
 ) -> Result<()> {
     use rayon::prelude::*;
     let charts = RunCharts::new(report, options);
-    // The tearsheet first: it is the longest to draw.
-    let files = std::iter::once(None).chain(Kind::ALL.map(Some));
-    files
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .try_for_each(|kind| match kind {
-            Some(kind) => write(kind.file(), &|path| charts.single(kind, path)),
-            None => write("tearsheet.png", &|path| charts.tearsheet(path)),
-        })
+    let singles = || {
+        Kind::ALL
+            .into_par_iter()
+            .map(|kind| {
+                let drawn = OnceLock::new();
+                write(kind.file(), &|path| {
+                    let picture = charts.picture(kind).map_err(|e| fail(path, &e))?;
+                    picture.write(path).map_err(|e| fail(path, &e))?;
+                    // Drawn twice (by a `write` that calls it twice), it is the same picture.
+                    let _ = drawn.set(picture);
+                    Ok(())
+                })?;
+                Ok(drawn.into_inner())
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+    // The tearsheet's own part is drawn beside the charts; its error, if any, is the
+    // tearsheet's.
+    let (head, pictures) = rayon::join(|| charts.head().map_err(|e| e.to_string()), singles);
+    let pictures = pictures?;
+    write("tearsheet.png", &|path| {
+        let head = head.as_ref().map_err(|e| fail(path, e))?;
+        charts
+            .tearsheet(head, &pictures, path)
+            .map_err(|e| fail(path, &e))
+    })
+}
+
+/// The size of the tearsheet of charts of `size`: as wide, its title, the headline numbers,
+/// and each chart under its title.
+#[must_use]
+pub fn tearsheet_size((width, height): (u32, u32)) -> (u32, u32) {
+    let scale = Scale::new(height);
+    let (_, subtitle) = canvas::title_rows(scale);
+    let charts = u32::try_from(Kind::ALL.len()).unwrap_or(u32::MAX);
+    (width, head_height(scale) + charts * (height - subtitle))
+}
+
+/// The height of the tearsheet's part above the charts: its title, subtitle and the headline
+/// numbers.
+fn head_height(scale: Scale) -> u32 {
+    let (title, subtitle) = canvas::title_rows(scale);
+    title + subtitle + scale.px(HEADLINE)
+}
+
+/// A drawing error as the file's.
+fn fail(path: &Path, problem: &dyn std::fmt::Display) -> crate::Error {
+    crate::Error::Chart(format!("{}: {problem}", path.display()))
 }
 
 /// What the charts of a run show, computed once for the single charts and the tearsheet.
@@ -106,7 +146,6 @@ struct RunCharts<'a> {
     calendar: Calendar,
     /// Per calendar year: the strategy's return and the benchmark's.
     annual: Vec<(i32, f64, f64)>,
-    rolling: Rolling,
 }
 
 impl<'a> RunCharts<'a> {
@@ -158,7 +197,6 @@ impl<'a> RunCharts<'a> {
             underwater: [underwater(equity), underwater(benchmark)],
             calendar: Calendar::new(dates, equity, o.cash),
             annual,
-            rolling: Rolling::new(equity, benchmark, o.risk_free),
         }
     }
 
@@ -259,7 +297,12 @@ impl<'a> RunCharts<'a> {
                 lines::drawdown(area, scale, dates, &lines)
             }
             Kind::Monthly => calendar::monthly(area, scale, &self.calendar),
-            Kind::Rolling => rolling::rolling(area, scale, dates, &self.rolling, labels),
+            Kind::Rolling => {
+                // Computed here, in the rolling chart's own task, as nothing else needs it.
+                let (equity, benchmark) = (&report.run.equity, &report.benchmark_equity);
+                let statistics = Rolling::new(equity, benchmark, report.summary.options.risk_free);
+                rolling::rolling(area, scale, dates, &statistics, labels)
+            }
             Kind::Annual => calendar::annual(area, scale, &self.annual, labels),
             Kind::Signals => {
                 let shown = self.traded_symbol();
@@ -282,8 +325,8 @@ impl<'a> RunCharts<'a> {
         }
     }
 
-    /// One chart in its own file.
-    fn single(&self, kind: Kind, path: &Path) -> Result<()> {
+    /// One chart as its own image.
+    fn picture(&self, kind: Kind) -> Drawn<Picture> {
         let (width, height) = self.options.size;
         let style = ChartStyle {
             title: &format!("{}: {}", self.title, self.heading(kind)),
@@ -291,52 +334,49 @@ impl<'a> RunCharts<'a> {
             width,
             height,
         };
-        canvas::image(path, &style, Scale::new(height), |area, scale| {
+        canvas::picture(&style, Scale::new(height), |area, scale| {
             self.body(kind, area, scale)
         })
     }
 
-    /// Every chart and the headline numbers in one image: the numbers beside the annual
-    /// returns, then equity, drawdown, monthly returns, rolling statistics and signals.
-    fn tearsheet(&self, path: &Path) -> Result<()> {
+    /// The tearsheet's own part: its title, the run's options and the headline numbers.
+    fn head(&self) -> Drawn<Picture> {
         let (width, height) = self.options.size;
+        let scale = Scale::new(height);
         let style = ChartStyle {
             title: &format!("{}: tearsheet", self.title),
             subtitle: &self.subtitle,
             width,
-            height: height.saturating_mul(TEARSHEET_HEIGHTS),
+            height: head_height(scale),
         };
-        // Section heights in chart heights; the rolling panels and the monthly grid need the
-        // most.
-        let shares = [0.55, 0.65, 0.5, 0.75, 0.95, 0.6];
-        let below = [
-            Kind::Equity,
-            Kind::Drawdown,
-            Kind::Monthly,
-            Kind::Rolling,
-            Kind::Signals,
-        ];
-        canvas::banded(
-            path,
-            &style,
-            Scale::new(height),
-            &shares,
-            |i, area, scale| {
-                if let Some(kind) = i.checked_sub(1).map(|k| below[k]) {
-                    return self.body(kind, &section(area, scale, &self.heading(kind))?, scale);
-                }
-                let (w, _) = dims(area);
-                let (left, right) = area.split_horizontally(pixel(f64::from(w) * 0.36));
-                metrics(
-                    &section(&left, scale, "headline numbers")?,
-                    scale,
-                    &self.report.summary,
-                )?;
-                let right = right.margin(0, 0, scale.px(30), 0);
-                let annual = section(&right, scale, &self.heading(Kind::Annual))?;
-                self.body(Kind::Annual, &annual, scale)
-            },
-        )
+        canvas::picture(&style, scale, |area, scale| {
+            let area = section(area, scale, "headline numbers")?;
+            headline(&area, scale, &self.report.summary)
+        })
+    }
+
+    /// Writes the tearsheet to `path`: its `head`, then every chart under its title, from
+    /// `pictures` (in the order of [`Kind::ALL`]) where they were drawn.
+    fn tearsheet(&self, head: &Picture, pictures: &[Option<Picture>], path: &Path) -> Drawn {
+        let (width, _) = self.options.size;
+        // A chart its caller did not have drawn is drawn here.
+        let redrawn = Kind::ALL
+            .into_iter()
+            .zip(pictures)
+            .map(|(kind, drawn)| match drawn {
+                Some(_) => Ok(None),
+                None => self.picture(kind).map(Some),
+            })
+            .collect::<Drawn<Vec<_>>>()?;
+        let charts = pictures
+            .iter()
+            .zip(&redrawn)
+            .filter_map(|(drawn, redrawn)| drawn.as_ref().or(redrawn.as_ref()));
+        let mut parts = vec![&head.title, &head.subtitle, &head.body];
+        for chart in charts {
+            parts.extend([&chart.title, &chart.body]);
+        }
+        canvas::write_parts(path, width, &parts)
     }
 }
 
@@ -350,16 +390,16 @@ fn section<'b>(area: &Area<'b>, scale: Scale, heading: &str) -> Drawn<Area<'b>> 
     Ok(headed(&area, scale, &heading, 22)?.1)
 }
 
-/// The headline numbers as a table: the strategy beside its benchmark, then what only the
-/// strategy has (its relation to the benchmark and its trading).
-fn metrics(area: &Area, scale: Scale, summary: &Summary) -> Drawn {
+/// The headline numbers in two tables side by side: the strategy beside its benchmark, then
+/// what only the strategy has (its relation to the benchmark and its trading).
+fn headline(area: &Area, scale: Scale, summary: &Summary) -> Drawn {
     let (mine, theirs) = (&summary.metrics.performance, &summary.benchmark.metrics);
     let (relative, activity) = (&summary.benchmark_metrics, &summary.metrics.activity);
     let pct = |x: Option<f64>| x.map_or_else(|| "n/a".into(), |v| percent(v, 1));
     let num = |x: Option<f64>| x.map_or_else(|| "n/a".into(), |v| format!("{v:.2}"));
     let both = |label: &str, s: String, b: String| [label.to_string(), s, b];
     let only = |label: &str, s: String| [label.to_string(), s, String::new()];
-    let rows = [
+    let compared = [
         both("", "strategy".into(), summary.benchmark.symbol.clone()),
         both(
             "Final equity",
@@ -385,6 +425,9 @@ fn metrics(area: &Area, scale: Scale, summary: &Summary) -> Drawn {
             pct(Some(theirs.max_drawdown)),
         ),
         both("Calmar", num(mine.calmar), num(theirs.calmar)),
+    ];
+    let alone = [
+        both("", "strategy".into(), String::new()),
         only("Beta", num(relative.beta)),
         only("Alpha (annual)", pct(relative.alpha)),
         only("Correlation", num(relative.correlation)),
@@ -394,6 +437,15 @@ fn metrics(area: &Area, scale: Scale, summary: &Summary) -> Drawn {
         only("Win rate (closed)", pct(activity.win_rate)),
         only("Costs", thousands(activity.costs, 0)),
     ];
+    let (w, _) = dims(area);
+    let (left, right) = area.split_horizontally(pixel(f64::from(w) * 0.5));
+    table(&left.margin(0, 0, 0, scale.px(30)), scale, &compared)?;
+    table(&right.margin(0, 0, scale.px(30), 0), scale, &alone)
+}
+
+/// Rows of a label and two values, the first row's values bold (the columns' names), every
+/// other row striped.
+fn table(area: &Area, scale: Scale, rows: &[[String; 3]]) -> Drawn {
     let (w, h) = dims(area);
     let count = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     let row = (h / count).min(scale.at(26));
@@ -408,11 +460,6 @@ fn metrics(area: &Area, scale: Scale, summary: &Summary) -> Drawn {
         if i % 2 == 1 {
             let stripe = [(0, top), (w, top + row - 1)];
             area.draw(&Rectangle::new(stripe, RGBColor(244, 246, 248).filled()))?;
-        }
-        if i == 9 {
-            // Where the benchmark's column ends.
-            let rule = [(0, top), (w, top)];
-            area.draw(&PathElement::new(rule, BLACK.mix(0.3)))?;
         }
         let values = if i == 0 { &bold } else { &font };
         text(
