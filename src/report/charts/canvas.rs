@@ -482,10 +482,58 @@ impl<'a, 'b> Plot<'a, 'b> {
             let series = LineSeries::new(points, colour.filled()).point_size(dot);
             self.chart.draw_series(series)?;
         } else if fill {
-            let series = AreaSeries::new(points, 0.0, colour.mix(0.3)).border_style(colour);
-            self.chart.draw_series(series)?;
+            self.area(&points, colour)?;
+            let border = LineSeries::new(points, colour.stroke_width(1));
+            self.chart.draw_series(border)?;
         } else {
             self.chart.draw_series(LineSeries::new(points, stroke))?;
+        }
+        Ok(())
+    }
+
+    /// Shades the area between `points` and zero in `colour`. Over a series with a point in
+    /// every pixel column, each column is shaded from the zero line to its point nearest it
+    /// (the line drawn over the area covers the rest of the column), in rectangles as wide as
+    /// the shape allows: plotters fills a wide polygon in columns, blending one pixel at a time,
+    /// which was most of the time a drawdown chart took.
+    fn area(&mut self, points: &[(f64, f64)], colour: RGBColor) -> Drawn {
+        let style = colour.mix(0.3).filled();
+        let Some(first) = points.first() else {
+            return Ok(());
+        };
+        let pixels = self.pixels(points);
+        let zero = self.pixels(&[(first.0, 0.0)])[0].1;
+        // Per column: the rows from the zero line to the point nearest it, down (positive) or
+        // up.
+        let reach: Vec<(i32, i32)> = pixels
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|column| {
+                let nearest = column.iter().map(|p| p.1 - zero).min_by_key(|d| d.abs());
+                (column[0].0, nearest.unwrap_or(0))
+            })
+            .collect();
+        if reach.windows(2).any(|w| w[1].0 - w[0].0 != 1) {
+            // Points further apart than a column: the polygon through them.
+            let series = AreaSeries::new(points.iter().copied(), 0.0, style);
+            self.chart.draw_series(series)?;
+            return Ok(());
+        }
+        let area = self.chart.plotting_area().strip_coord_spec();
+        let left = reach.first().map_or(0, |c| c.0);
+        for down in [true, false] {
+            let rows: Vec<i32> = reach
+                .iter()
+                .map(|&(_, r)| if down { r.max(0) + 1 } else { (-r).max(0) + 1 })
+                .collect();
+            for (from, to, low, high) in skyline(&rows) {
+                let (x0, x1) = (left + from, left + to + 1);
+                let (y0, y1) = if down {
+                    (zero + low, zero + high)
+                } else {
+                    (zero - high + 1, zero - low + 1)
+                };
+                area.draw(&Rectangle::new([(x0, y0), (x1, y1)], style))?;
+            }
         }
         Ok(())
     }
@@ -595,10 +643,68 @@ pub(super) fn inline_legend(area: &Area, scale: Scale, entries: &[(&str, Swatch)
     Ok(())
 }
 
+/// Rectangles covering a skyline of adjacent columns `heights` tall, each cell once: (first
+/// column, last column, level under the rectangle, level at its top), as few as a stack of the
+/// columns still rising gives (at most one per column).
+fn skyline(heights: &[i32]) -> Vec<(i32, i32, i32, i32)> {
+    let mut rising: Vec<(i32, i32)> = Vec::new(); // (first column, height), heights increasing
+    let mut rectangles = Vec::new();
+    for (x, height) in (0..).zip(heights.iter().copied().chain([0])) {
+        let mut start = x;
+        while let Some(&(first, top)) = rising.last() {
+            if top <= height {
+                break;
+            }
+            rising.pop();
+            let floor = rising.last().map_or(0, |c| c.1).max(height);
+            rectangles.push((first, x - 1, floor, top));
+            start = first;
+        }
+        if height > rising.last().map_or(0, |c| c.1) {
+            rising.push((start, height));
+        }
+    }
+    rectangles
+}
+
 /// The x positions of a plotting area's pixels, as a coordinate range: what a width of `n`
 /// pixels is on the x axis.
 pub(super) fn x_per_pixel(chart: &Chart) -> f64 {
     let range = chart.x_range();
     let (w, _) = chart.plotting_area().dim_in_pixel();
     (range.end - range.start) / f64::from(w.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skyline_is_covered_once_by_its_rectangles() {
+        let mut state = 9u64;
+        let mut height = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            i32::from(state.to_be_bytes()[0] % 40)
+        };
+        for columns in [0, 1, 2, 7, 300] {
+            let heights: Vec<i32> = (0..columns).map(|_| height()).collect();
+            let mut covered = vec![vec![0; 40]; heights.len()];
+            let rectangles = skyline(&heights);
+            assert!(rectangles.len() <= heights.len());
+            for (first, last, floor, top) in rectangles {
+                assert!(first <= last && floor < top, "{first} {last} {floor} {top}");
+                for column in &mut covered[first as usize..=last as usize] {
+                    for level in floor..top {
+                        column[level as usize] += 1;
+                    }
+                }
+            }
+            for (column, height) in covered.iter().zip(&heights) {
+                let expected: Vec<i32> = (0..40).map(|level| i32::from(level < *height)).collect();
+                assert_eq!(*column, expected);
+            }
+        }
+    }
 }
