@@ -3,6 +3,7 @@
 //! a legend put in whichever corner the data leaves free.
 
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
@@ -12,7 +13,7 @@ use plotters::style::{FontStyle, register_font};
 use super::ChartStyle;
 use super::axis::{Axis, day, shown};
 use super::encode::{Compressor, Part, png};
-use super::glyphs::Face;
+use super::glyphs::{Face, Glyph};
 use crate::{Date, Error, Result};
 
 /// The strategy, first line of every chart.
@@ -183,6 +184,7 @@ pub(super) fn picture(
         // White, set as bytes: several times faster than plotters filling pixel by pixel.
         pixels.clear();
         pixels.resize(width as usize * height as usize * 3, 255);
+        LETTERS.with_borrow_mut(Vec::clear);
         {
             let root = BitMapBackend::with_buffer(pixels, (width, height)).into_drawing_area();
             let frame = root.margin(top, bottom, left, right);
@@ -207,6 +209,7 @@ pub(super) fn picture(
             body(&plot, scale)?;
             root.present()?;
         }
+        ink(pixels, width);
         let row = width as usize * 3;
         let (title, rest) = pixels.split_at(row * title_rows as usize);
         let (subtitle, body) = rest.split_at(row * heading as usize);
@@ -310,11 +313,79 @@ pub(super) fn text(
         };
         let (from, to) = (pen[0], pen[1]);
         let shift = left + from + (to - from - (hi - lo + 1)) / 2 - lo;
-        for &(x, y, alpha) in &ink.pixels {
-            area.draw_pixel((x + shift, y + top), &colour.mix(f64::from(alpha)))?;
-        }
+        let (x0, y0) = area.get_base_pixel();
+        let letter = Letter {
+            glyph: Rc::clone(&glyph),
+            at: (x0 + shift, y0 + top),
+            colour,
+        };
+        LETTERS.with_borrow_mut(|letters| letters.push(letter));
     }
     Ok(())
+}
+
+/// A character [`text`] drew: its ink goes into the picture's pixels once everything else is
+/// drawn, blended there directly rather than a pixel at a time through plotters (a tenth of
+/// the charts' time). Text is drawn over what is under it; nothing is drawn over text.
+struct Letter {
+    glyph: Rc<Glyph>,
+    /// Where the glyph's origin lies in the image.
+    at: (i32, i32),
+    colour: RGBColor,
+}
+
+thread_local! {
+    /// The letters of the picture this thread is drawing, not yet inked.
+    static LETTERS: std::cell::RefCell<Vec<Letter>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Inks the letters drawn since the picture began into its RGB `pixels`, `width` wide, each
+/// pixel blended as plotters 0.3.7 blends one.
+fn ink(pixels: &mut [u8], width: u32) {
+    let width = i64::from(width);
+    LETTERS.with_borrow_mut(|letters| {
+        for letter in letters.drain(..) {
+            let Some(ink) = letter.glyph.drawn() else {
+                continue;
+            };
+            let RGBColor(red, green, blue) = letter.colour;
+            for &(dx, dy, coverage) in &ink.pixels {
+                let (column, row) = (i64::from(letter.at.0 + dx), i64::from(letter.at.1 + dy));
+                if !(0..width).contains(&column) || row < 0 {
+                    continue;
+                }
+                let at = usize::try_from((row * width + column) * 3).unwrap_or(usize::MAX);
+                if let Some(pixel) = pixels.get_mut(at..at + 3) {
+                    blend(pixel, [red, green, blue], f64::from(coverage));
+                }
+            }
+        }
+    });
+}
+
+/// What plotters 0.3.7 does to an RGB pixel drawn over in `colour` at `alpha`: replaced
+/// when nearly opaque, else moved towards the colour by ⌊256·alpha⌋ / 256 of the way, in
+/// integers.
+fn blend(pixel: &mut [u8], colour: [u8; 3], alpha: f64) {
+    if alpha >= 1.0 - 1.0 / 256.0 {
+        pixel.copy_from_slice(&colour);
+    } else if alpha > 0.0 {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "alpha is between 0 and 1: the cast is the floor, from 0 to 255"
+        )]
+        let a = (alpha * 256.0) as u64;
+        for (old, new) in pixel.iter_mut().zip(colour) {
+            // Both differences are under 256, and so is a fraction of one.
+            let towards = |d: u8| u8::try_from(u64::from(d) * a / 256).unwrap_or(0);
+            if new > *old {
+                *old += towards(new - *old);
+            } else {
+                *old -= towards(*old - new);
+            }
+        }
+    }
 }
 
 /// `text` in the largest font from `sizes` (design pixels, largest first) at which it fits the
@@ -695,9 +766,10 @@ mod tests {
             assert!(rectangles.len() <= heights.len());
             for (first, last, floor, top) in rectangles {
                 assert!(first <= last && floor < top, "{first} {last} {floor} {top}");
-                for column in &mut covered[first as usize..=last as usize] {
+                let (first, last) = (usize::try_from(first), usize::try_from(last));
+                for column in &mut covered[first.unwrap()..=last.unwrap()] {
                     for level in floor..top {
-                        column[level as usize] += 1;
+                        column[usize::try_from(level).unwrap()] += 1;
                     }
                 }
             }

@@ -25,6 +25,13 @@ pub(super) struct Glyph {
     ink: OnceCell<Ink>,
 }
 
+impl Glyph {
+    /// Its ink, if it has been rasterized (by [`Face::ink`]).
+    pub(super) fn drawn(&self) -> Option<&Ink> {
+        self.ink.get()
+    }
+}
+
 /// What plotters draws for a character alone at the origin.
 pub(super) struct Ink {
     /// `(x, y, coverage)` of each inked pixel, from the pen at the top of the text line.
