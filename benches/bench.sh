@@ -22,6 +22,8 @@ time_runs() {
   end=$(date +%s%N)
   echo "$label: $(( (end - start) / runs / 1000000 )) ms per process (mean of $runs)"
 }
+time_runs "the main job, defensive-miners on the sample, with charts" --strategy defensive-miners
+time_runs "the main job, defensive-miners on the sample, no charts" --strategy defensive-miners --no-charts
 time_runs "sma-cross on the sample (8 symbols), with charts" --strategy sma-cross
 time_runs "sma-cross on the sample (8 symbols), no charts" --strategy sma-cross --no-charts
 if [ -d "$gld" ]; then

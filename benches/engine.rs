@@ -1,8 +1,10 @@
 //! Speed targets of the engine, measured with criterion (`cargo bench --bench engine`):
 //! loading GLD's 5,473 real rows, one `sma-cross` simulation over them, one buy-and-hold
 //! over the eight symbols of the sample, and the sweep of `sma-cross` over the 10 × 19 grid
-//! (fast 5..50:5, slow 20..200:10) on the sample's GLD (6,522 bars), data already loaded. Real data is read from `../shared/market-data`; where
-//! it is absent the GLD benchmarks use the sample's GLD instead and say so.
+//! (fast 5..50:5, slow 20..200:10) on the sample's GLD (6,522 bars), data already loaded, and
+//! the seven charts of the sample's main run (`defensive-miners`), run already made. Real data
+//! is read from `../shared/market-data`; where it is absent the GLD benchmarks use the sample's
+//! GLD instead and say so.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -10,7 +12,9 @@ use std::path::PathBuf;
 use backtest::data::{Dataset, LoadOptions, PriceMode, Universe, load_bars};
 use backtest::engine::{EngineOptions, simulate};
 use backtest::indicators::Lines;
-use backtest::run::{RunRequest, Setup};
+use backtest::report::ChartOptions;
+use backtest::report::charts::draw_run_charts;
+use backtest::run::{RunRequest, Setup, execute};
 use backtest::strategies;
 use backtest::strategy::Params;
 use backtest::sweep::{Grid, Plan, evaluate_all};
@@ -80,6 +84,27 @@ fn benchmarks(c: &mut Criterion) {
             evaluate_all(&setup, &plan.candidates, |_| &lines, &|| {}).expect("runs")
         });
     });
+
+    // The charts of the main run, into a directory of their own: buffers and glyphs are warm
+    // after the first iteration, as they are after a process's first chart.
+    let main = RunRequest::new(
+        "defensive-miners",
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+    );
+    let report = execute(&main).expect("runs");
+    let out = std::env::temp_dir().join(format!("backtest-bench-charts-{}", std::process::id()));
+    std::fs::create_dir_all(&out).expect("a directory for the charts");
+    c.bench_function("the seven charts of defensive-miners on the sample", |b| {
+        b.iter(|| {
+            draw_run_charts(
+                black_box(&report),
+                &ChartOptions::default(),
+                &|name, draw| draw(&out.join(name)),
+            )
+            .expect("draws");
+        });
+    });
+    std::fs::remove_dir_all(&out).expect("the charts' directory is removed");
 }
 
 criterion_group!(benches, benchmarks);

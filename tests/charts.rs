@@ -200,3 +200,28 @@ fn a_blank_image_fails_the_check() {
         assert!(variance(&blank, (200, 800), (200, 800)) <= BLANK);
     }
 }
+
+#[test]
+fn the_tearsheet_alone_draws_the_charts_it_is_made_of() {
+    // A caller that writes only the tearsheet: the charts it shows are drawn for it.
+    let report =
+        backtest::run::execute(&request(common::sample(), "sma-cross", &["GLD"], None)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let options = ChartOptions::default();
+    draw_run_charts(&report, &options, &|name, draw| {
+        if name == "tearsheet.png" {
+            draw(&dir.path().join(name))?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "only the tearsheet is written");
+    let size = tearsheet_size(options.size);
+    assert_chart(&dir.path().join("tearsheet.png"), size, options.size.1);
+    // Its lower half is charts, not white.
+    let image = image::open(dir.path().join("tearsheet.png"))
+        .unwrap()
+        .to_rgb8();
+    assert!(variance(&image, (100, 900), (500, 1000)) > BLANK);
+}

@@ -134,7 +134,12 @@ pub(super) fn image(
 ) -> Result<()> {
     picture(style, scale, body)
         .and_then(|picture| picture.write(path))
-        .map_err(|e| Error::Chart(format!("{}: {e}", path.display())))
+        .map_err(|e| failed(path, &e))
+}
+
+/// A drawing error as the error of the file it was for.
+pub(super) fn failed(path: &Path, problem: &dyn std::fmt::Display) -> Error {
+    Error::Chart(format!("{}: {problem}", path.display()))
 }
 
 /// A chart drawn and compressed, in three parts: its title's rows, its subtitle's and the rest,
@@ -178,8 +183,13 @@ pub(super) fn picture(
     }
     fonts()?;
     let (width, height) = (style.width, style.height);
-    let (top, bottom, left, right) = (scale.px(16), scale.px(12), scale.px(24), scale.px(50));
     let (title_rows, heading) = title_rows(scale);
+    let (top, bottom, left, right) = (
+        title_rows - heading,
+        scale.px(12),
+        scale.px(24),
+        scale.px(50),
+    );
     let draw = |pixels: &mut Vec<u8>| -> Drawn<Picture> {
         // White, set as bytes: several times faster than plotters filling pixel by pixel.
         pixels.clear();

@@ -11,7 +11,7 @@ use plotters::style::FontStyle;
 
 use super::axis::{percent, thousands};
 use super::calendar::{self, Calendar, period_returns};
-use super::canvas::{self, Align, Area, Drawn, Picture, Scale, dims, headed, pixel, text};
+use super::canvas::{self, Align, Area, Drawn, Picture, Scale, dims, failed, headed, pixel, text};
 use super::rolling::{self, Rolling};
 use super::signals::{self, Traded};
 use super::{ChartStyle, Line, lines, underwater};
@@ -88,8 +88,8 @@ pub fn draw_run_charts(
             .map(|kind| {
                 let drawn = OnceLock::new();
                 write(kind.file(), &|path| {
-                    let picture = charts.picture(kind).map_err(|e| fail(path, &e))?;
-                    picture.write(path).map_err(|e| fail(path, &e))?;
+                    let picture = charts.picture(kind).map_err(|e| failed(path, &e))?;
+                    picture.write(path).map_err(|e| failed(path, &e))?;
                     // Drawn twice (by a `write` that calls it twice), it is the same picture.
                     let _ = drawn.set(picture);
                     Ok(())
@@ -103,10 +103,10 @@ pub fn draw_run_charts(
     let (head, pictures) = rayon::join(|| charts.head().map_err(|e| e.to_string()), singles);
     let pictures = pictures?;
     write("tearsheet.png", &|path| {
-        let head = head.as_ref().map_err(|e| fail(path, e))?;
+        let head = head.as_ref().map_err(|e| failed(path, e))?;
         charts
             .tearsheet(head, &pictures, path)
-            .map_err(|e| fail(path, &e))
+            .map_err(|e| failed(path, &e))
     })
 }
 
@@ -117,7 +117,10 @@ pub fn tearsheet_size((width, height): (u32, u32)) -> (u32, u32) {
     let scale = Scale::new(height);
     let (_, subtitle) = canvas::title_rows(scale);
     let charts = u32::try_from(Kind::ALL.len()).unwrap_or(u32::MAX);
-    (width, head_height(scale) + charts * (height - subtitle))
+    (
+        width,
+        head_height(scale) + charts * height.saturating_sub(subtitle),
+    )
 }
 
 /// The height of the tearsheet's part above the charts: its title, subtitle and the headline
@@ -125,11 +128,6 @@ pub fn tearsheet_size((width, height): (u32, u32)) -> (u32, u32) {
 fn head_height(scale: Scale) -> u32 {
     let (title, subtitle) = canvas::title_rows(scale);
     title + subtitle + scale.px(HEADLINE)
-}
-
-/// A drawing error as the file's.
-fn fail(path: &Path, problem: &dyn std::fmt::Display) -> crate::Error {
-    crate::Error::Chart(format!("{}: {problem}", path.display()))
 }
 
 /// What the charts of a run show, computed once for the single charts and the tearsheet.
