@@ -12,7 +12,7 @@ use plotters::style::{FontStyle, register_font};
 
 use super::ChartStyle;
 use super::axis::{Axis, day, shown};
-use super::encode::{Compressor, Part, png};
+use super::encode::{Compressor, Part, write_png};
 use super::glyphs::{Face, Glyph};
 use crate::{Date, Error, Result};
 
@@ -159,10 +159,10 @@ impl Picture {
     }
 }
 
-/// Writes a PNG `width` pixels wide of `parts`, one under another, in one write: the file is
-/// made in memory first.
+/// Writes a PNG `width` pixels wide of `parts`, one under another.
 pub(super) fn write_parts(path: &Path, width: u32, parts: &[&Part]) -> Drawn {
-    Ok(std::fs::write(path, png(width, parts)?)?)
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    Ok(write_png(file, width, parts)?)
 }
 
 /// The rows of a chart's top margin and title, then of its subtitle, at `scale`.
@@ -552,7 +552,8 @@ impl<'a, 'b> Plot<'a, 'b> {
             .filter(|(_, v)| shown(**v, log))
             .map(|(d, v)| (day(*d), *v))
             .collect();
-        self.occupy(&points);
+        let pixels = self.pixels(&points);
+        self.occupied.extend(&pixels);
         // A thick line over more points than pixels draws as scratches (plotters makes each
         // segment a polygon of its own); a thin one reads as a line.
         let (columns, _) = self.chart.plotting_area().dim_in_pixel();
@@ -562,27 +563,29 @@ impl<'a, 'b> Plot<'a, 'b> {
             let dot = self.scale.px(5);
             let series = LineSeries::new(points, colour.filled()).point_size(dot);
             self.chart.draw_series(series)?;
-        } else if fill {
-            self.area(&points, colour)?;
-            let border = LineSeries::new(points, colour.stroke_width(1));
-            self.chart.draw_series(border)?;
         } else {
-            self.chart.draw_series(LineSeries::new(points, stroke))?;
+            if fill {
+                self.area(&points, &pixels, colour)?;
+            }
+            // Through the pixels already found, on the plotting area in pixels: the same path
+            // as a series of the points, without mapping every point a second time.
+            let stroke = if fill { colour.stroke_width(1) } else { stroke };
+            let area = self.chart.plotting_area().strip_coord_spec();
+            area.draw(&PathElement::new(pixels, stroke))?;
         }
         Ok(())
     }
 
-    /// Shades the area between `points` and zero in `colour`. Over a series with a point in
+    /// Shades the area between `points` (at `pixels`) and zero in `colour`. Over a series with a point in
     /// every pixel column, each column is shaded from the zero line to its point nearest it
     /// (the line drawn over the area covers the rest of the column), in rectangles as wide as
     /// the shape allows: plotters fills a wide polygon in columns, blending one pixel at a time,
     /// which was most of the time a drawdown chart took.
-    fn area(&mut self, points: &[(f64, f64)], colour: RGBColor) -> Drawn {
+    fn area(&mut self, points: &[(f64, f64)], pixels: &[(i32, i32)], colour: RGBColor) -> Drawn {
         let style = colour.mix(0.3).filled();
         let Some(first) = points.first() else {
             return Ok(());
         };
-        let pixels = self.pixels(points);
         let zero = self.pixels(&[(first.0, 0.0)])[0].1;
         // Per column: the rows from the zero line to the point nearest it, down (positive) or
         // up.

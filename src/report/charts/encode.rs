@@ -4,13 +4,14 @@
 //! time (that was nearly half of the time all the charts of a run took).
 //!
 //! The compression is fdeflate's, what the `png` crate uses for its fast setting, with the
-//! same Huffman code: one deflate block whose code, fixed in advance, suits filtered rows
-//! (short codes for small differences), and runs of zero bytes as matches at distance 1.
-//! Neither looks back past the start of a part, so a part's bits mean the same after any
-//! other part. Each part's first row is filtered as if nothing were above it, and its checksum
-//! is combined with the others' arithmetically.
+//! same Huffman code: deflate blocks whose code, fixed in advance, suits filtered rows (short
+//! codes for small differences), and runs of zero bytes as matches at distance 1. Neither looks
+//! back past the start of a part, and each part is whole blocks ending on a byte boundary (an
+//! empty stored block after the last, as zlib's sync flush does), so parts are put one after
+//! another as they are. Each part's first row is filtered as if nothing were above it, and its
+//! checksum is combined with the others' arithmetically.
 
-use std::io;
+use std::io::{self, Write};
 
 use simd_adler32::Adler32;
 
@@ -20,9 +21,12 @@ pub(super) struct Compressor {
     above: Vec<u8>,
     /// The next row filtered, its filter type first.
     filtered: Vec<u8>,
-    /// The part being compressed.
-    part: Part,
+    /// The part being compressed: its blocks so far, the checksum of its filtered rows, how many
+    /// filtered bytes and rows it holds.
+    bits: Bits,
     checksum: Adler32,
+    bytes: u64,
+    rows: u32,
 }
 
 impl Compressor {
@@ -32,8 +36,10 @@ impl Compressor {
         Compressor {
             above: vec![0; row],
             filtered: vec![0; row + 1],
-            part: Part::default(),
+            bits: Bits::block(),
             checksum: Adler32::new(),
+            bytes: 0,
+            rows: 0,
         }
     }
 
@@ -42,15 +48,15 @@ impl Compressor {
         // Room for the rows compressed to a quarter, more than charts need: reserved, not
         // touched, it costs nothing, where growing step by step copied and touched twice as
         // much memory (fresh pages are costly: each is a page fault).
-        self.part.bits.bytes.reserve(pixels.len() / 4);
+        self.bits.bytes.reserve(pixels.len() / 4);
         for row in pixels.chunks_exact(self.above.len()) {
             let length = self.filtered.len() as u64;
-            if self.part.rows > 0 && row == self.above.as_slice() {
+            if self.rows > 0 && row == self.above.as_slice() {
                 // A row like the one above (a third of a chart's rows: margins, gaps between
                 // text) filters to zeros after its filter type: put as such, without filtering
                 // or looking at it again. Its checksum: a = 1 + 4 and b = a per byte.
-                self.part.bits.literal(PAETH);
-                self.part.bits.zeros(self.above.len());
+                self.bits.literal(PAETH);
+                self.bits.zeros(self.above.len());
                 let a = 1 + u64::from(PAETH);
                 let row_checksum = u32::try_from((a * length % BASE) << 16 | a).unwrap_or(0);
                 let so_far = self.checksum.finish();
@@ -59,30 +65,41 @@ impl Compressor {
             } else {
                 // Paeth against the zeros above a part's first row predicts the byte to the
                 // left: it is the Sub filter, which needs no row above.
-                self.filtered[0] = if self.part.rows == 0 { SUB } else { PAETH };
+                self.filtered[0] = if self.rows == 0 { SUB } else { PAETH };
                 paeth(row, &self.above, &mut self.filtered[1..]);
                 self.checksum.write(&self.filtered);
-                self.part.bits.compress(&self.filtered);
+                self.bits.compress(&self.filtered);
                 self.above.copy_from_slice(row);
             }
-            self.part.bytes += length;
-            self.part.rows += 1;
+            self.bytes += length;
+            self.rows += 1;
         }
     }
 
     /// Ends the current part and returns it; the next row starts a new one.
     pub(super) fn part(&mut self) -> Part {
         self.above.fill(0);
-        let mut part = std::mem::take(&mut self.part);
-        part.checksum = std::mem::take(&mut self.checksum).finish();
-        part
+        let mut bits = std::mem::replace(&mut self.bits, Bits::block());
+        bits.put(u64::from(CODES[END_OF_BLOCK]), LENGTHS[END_OF_BLOCK]);
+        // An empty stored block, not the last: its 3 header bits, the rest of the byte, and
+        // its length 0 and the length's complement.
+        bits.put(0, 3);
+        let mut deflate = bits.into_bytes();
+        deflate.extend_from_slice(&[0, 0, 0xff, 0xff]);
+        Part {
+            deflate,
+            checksum: std::mem::take(&mut self.checksum).finish(),
+            bytes: std::mem::take(&mut self.bytes),
+            rows: std::mem::take(&mut self.rows),
+        }
     }
 }
 
 /// Rows compressed on their own (see the module's documentation).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Part {
-    bits: Bits,
+    /// Whole deflate blocks, none the last, ending on a byte boundary.
+    deflate: Vec<u8>,
     /// The Adler-32 checksum of the filtered rows, as zlib needs it.
     checksum: u32,
     /// How many filtered bytes (filter type bytes included) the part holds.
@@ -91,46 +108,37 @@ pub(super) struct Part {
     rows: u32,
 }
 
-/// A PNG of RGB rows `width` pixels wide: the rows of `parts`, one part after another. The
-/// file is made in one buffer, the compressed stream written in place in one IDAT chunk: a
-/// tearsheet's megabyte copied about and grown step by step cost more than putting it together.
-pub(super) fn png(width: u32, parts: &[&Part]) -> io::Result<Vec<u8>> {
+/// Writes a PNG of RGB rows `width` pixels wide to `out`: the rows of `parts`, one part after
+/// another, in one IDAT chunk, each part's bytes written as they are.
+pub(super) fn write_png(mut out: impl Write, width: u32, parts: &[&Part]) -> io::Result<()> {
     let height: u32 = parts.iter().map(|part| part.rows).sum();
-    let compressed: usize = parts.iter().map(|part| part.bits.bytes.len() + 8).sum();
-    let mut out = Vec::with_capacity(compressed + 128);
-    out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    out.write_all(b"\x89PNG\r\n\x1a\n")?;
     let mut header = Vec::with_capacity(13);
     header.extend_from_slice(&width.to_be_bytes());
     header.extend_from_slice(&height.to_be_bytes());
     // 8 bits per sample, RGB, deflate, adaptive filtering, no interlace.
     header.extend_from_slice(&[8, 2, 0, 0, 0]);
     chunk(&mut out, *b"IHDR", &header)?;
-    let idat = out.len();
-    out.extend_from_slice(&[0, 0, 0, 0]); // the length, known at the end
-    out.extend_from_slice(b"IDAT");
-    let mut stream = Bits {
-        bytes: out,
-        ..Bits::default()
-    };
-    for &byte in &BLOCK_HEADER[..BLOCK_HEADER.len() - 1] {
-        stream.put(u64::from(byte), 8);
+    let checksum = parts.iter().fold(1, |sum, part| {
+        combine(sum, part.checksum, part.bytes) // from 1, the checksum of nothing
+    });
+    // After the parts, the last block: fixed codes, nothing but the end of the block.
+    let mut end = vec![0x03, 0x00];
+    end.extend_from_slice(&checksum.to_be_bytes());
+    let pieces = std::iter::once(ZLIB_HEADER.as_slice())
+        .chain(parts.iter().map(|part| part.deflate.as_slice()))
+        .chain(std::iter::once(end.as_slice()));
+    let length: usize = pieces.clone().map(<[u8]>::len).sum();
+    let length = u32::try_from(length).map_err(|_| too_large())?;
+    out.write_all(&length.to_be_bytes())?;
+    let mut crc = crc32fast::Hasher::new();
+    for piece in std::iter::once(b"IDAT".as_slice()).chain(pieces) {
+        out.write_all(piece)?;
+        crc.update(piece);
     }
-    stream.put(u64::from(BLOCK_HEADER[BLOCK_HEADER.len() - 1]), 5);
-    let mut checksum = 1; // of nothing
-    for part in parts {
-        stream.append(&part.bits);
-        checksum = combine(checksum, part.checksum, part.bytes);
-    }
-    stream.put(u64::from(CODES[END_OF_BLOCK]), LENGTHS[END_OF_BLOCK]);
-    let mut out = stream.into_bytes();
-    out.extend_from_slice(&checksum.to_be_bytes());
-    let length = u32::try_from(out.len() - idat - 8)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "PNG chunk over 4 GB"))?;
-    out[idat..idat + 4].copy_from_slice(&length.to_be_bytes());
-    let crc = crc32fast::hash(&out[idat + 4..]);
-    out.extend_from_slice(&crc.to_be_bytes());
+    out.write_all(&crc.finalize().to_be_bytes())?;
     chunk(&mut out, *b"IEND", &[])?;
-    Ok(out)
+    out.flush()
 }
 
 /// A string of bits, first bit lowest, as deflate writes them.
@@ -144,6 +152,19 @@ struct Bits {
 }
 
 impl Bits {
+    /// The header of a block that is not the last: dynamic Huffman codes, those of
+    /// [`BLOCK_HEADER`].
+    fn block() -> Bits {
+        let mut bits = Bits::default();
+        let (header, tail) = BLOCK_HEADER.split_at(BLOCK_HEADER.len() - 1);
+        for (i, &byte) in header.iter().enumerate() {
+            // Its first bit says whether the block is the last.
+            bits.put(u64::from(if i == 0 { byte & !1 } else { byte }), 8);
+        }
+        bits.put(u64::from(tail[0]), 5);
+        bits
+    }
+
     /// Appends the low `n` bits of `bits` (no bits above them are set), `n` at most 64.
     #[inline]
     fn put(&mut self, bits: u64, n: u8) {
@@ -155,23 +176,6 @@ impl Bits {
             self.filled -= 64;
             self.last = bits.checked_shr(u32::from(n - self.filled)).unwrap_or(0);
         }
-    }
-
-    /// Appends another string.
-    fn append(&mut self, other: &Bits) {
-        if self.filled.is_multiple_of(8) {
-            // On a byte boundary: the bytes go as they are, after the whole bytes pending.
-            let pending = usize::from(self.filled / 8);
-            self.bytes
-                .extend_from_slice(&self.last.to_le_bytes()[..pending]);
-            self.bytes.extend_from_slice(&other.bytes);
-            (self.last, self.filled) = (0, 0);
-        } else {
-            for word in other.bytes.chunks_exact(8) {
-                self.put(u64::from_le_bytes(word.try_into().unwrap_or_default()), 64);
-            }
-        }
-        self.put(other.last, other.filled);
     }
 
     /// The bytes, the last padded with zero bits.
@@ -293,13 +297,16 @@ const MAX_MATCH: usize = 258;
 /// The literal/length symbol that ends a block.
 const END_OF_BLOCK: usize = 256;
 
-/// The zlib header (deflate, no dictionary) and the block's header: last block, dynamic
-/// Huffman codes, the code lengths [`LENGTHS`] for literals and lengths, and two distance codes
-/// of one bit. fdeflate's, bit for bit; its last byte holds 5 bits.
-const BLOCK_HEADER: [u8; 54] = [
-    120, 1, 237, 192, 3, 160, 36, 89, 150, 198, 241, 255, 119, 238, 141, 200, 204, 167, 114, 75,
-    99, 174, 109, 219, 182, 109, 219, 182, 109, 219, 182, 109, 105, 140, 158, 150, 74, 175, 158,
-    50, 51, 34, 238, 249, 118, 183, 106, 122, 166, 135, 59, 107, 213, 15,
+/// The zlib header: deflate with a 32 KB window, no dictionary.
+const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
+
+/// The header of fdeflate's block, bit for bit: the last block (its first bit, which
+/// [`Bits::block`] clears), dynamic Huffman codes, the code lengths [`LENGTHS`] for literals and
+/// lengths, and two distance codes of one bit. Its last byte holds 5 bits.
+const BLOCK_HEADER: [u8; 52] = [
+    237, 192, 3, 160, 36, 89, 150, 198, 241, 255, 119, 238, 141, 200, 204, 167, 114, 75, 99, 174,
+    109, 219, 182, 109, 219, 182, 109, 219, 182, 109, 105, 140, 158, 150, 74, 175, 158, 50, 51, 34,
+    238, 249, 118, 183, 106, 122, 166, 135, 59, 107, 213, 15,
 ];
 
 /// The code length of each literal (0 to 255, a filtered byte: small differences either way
@@ -443,18 +450,21 @@ fn predict(a: u8, b: u8, c: u8) -> u8 {
     }
 }
 
-/// Appends one PNG chunk: length, type, data and the CRC of type and data.
-fn chunk(out: &mut Vec<u8>, kind: [u8; 4], data: &[u8]) -> io::Result<()> {
-    let length = u32::try_from(data.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "PNG chunk over 4 GB"))?;
+/// One PNG chunk: length, type, data and the CRC of type and data.
+fn chunk(out: &mut impl Write, kind: [u8; 4], data: &[u8]) -> io::Result<()> {
+    let length = u32::try_from(data.len()).map_err(|_| too_large())?;
     let mut crc = crc32fast::Hasher::new();
     crc.update(&kind);
     crc.update(data);
-    out.extend_from_slice(&length.to_be_bytes());
-    out.extend_from_slice(&kind);
-    out.extend_from_slice(data);
-    out.extend_from_slice(&crc.finalize().to_be_bytes());
-    Ok(())
+    out.write_all(&length.to_be_bytes())?;
+    out.write_all(&kind)?;
+    out.write_all(data)?;
+    out.write_all(&crc.finalize().to_be_bytes())
+}
+
+/// A PNG chunk's length is 4 bytes.
+fn too_large() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "PNG chunk over 4 GB")
 }
 
 #[cfg(test)]
@@ -518,6 +528,13 @@ mod tests {
         pixels
     }
 
+    /// The PNG of `parts`, in memory.
+    fn png(width: u32, parts: &[&Part]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        write_png(&mut bytes, width, parts).unwrap();
+        bytes
+    }
+
     #[test]
     fn parts_put_together_decode_to_the_rows_they_were_given() {
         let (width, height) = (131, 60);
@@ -530,7 +547,7 @@ mod tests {
             compressor.rows(&pixels[rows.start * row..rows.end * row]);
             parts.push(compressor.part());
         }
-        let whole = png(131, &parts.iter().collect::<Vec<_>>()).unwrap();
+        let whole = png(131, &parts.iter().collect::<Vec<_>>());
         let decoded = image::load_from_memory_with_format(&whole, image::ImageFormat::Png)
             .unwrap()
             .to_rgb8();
@@ -542,33 +559,10 @@ mod tests {
         let inflated = fdeflate::decompress_to_vec(&whole[41..41 + length]).unwrap();
         assert_eq!(inflated.len(), height * (1 + row));
         // The parts of two images, in another order, make a third.
-        let first = png(131, &[&parts[3], &parts[0]]).unwrap();
+        let first = png(131, &[&parts[3], &parts[0]]);
         let decoded = image::load_from_memory(&first).unwrap().to_rgb8();
         let expected = [&pixels[8 * row..], &pixels[..7 * row]].concat();
         assert!(decoded.as_raw() == &expected, "the reordered pixels differ");
-    }
-
-    #[test]
-    fn bits_appended_at_any_offset_are_the_bits_put_one_by_one() {
-        let mut next = noise(11);
-        for offset in 0..70 {
-            let (mut whole, mut first, mut second) =
-                (Bits::default(), Bits::default(), Bits::default());
-            for _ in 0..offset {
-                let bit = u64::from(next() & 1);
-                whole.put(bit, 1);
-                first.put(bit, 1);
-            }
-            for n in 1..=64 {
-                let value = u64::from_le_bytes([next(), next(), next(), next(), 0, 0, 0, 0]);
-                let value = value & u64::MAX.checked_shr(64 - n).unwrap_or(0);
-                let n = u8::try_from(n).unwrap();
-                whole.put(value, n);
-                second.put(value, n);
-            }
-            first.append(&second);
-            assert_eq!(first.into_bytes(), whole.into_bytes(), "offset {offset}");
-        }
     }
 
     #[test]
