@@ -13,7 +13,7 @@ use plotters::style::{FontStyle, register_font};
 use super::ChartStyle;
 use super::axis::{Axis, day, shown};
 use super::encode::{Compressor, Part, write_png};
-use super::glyphs::{Face, Glyph};
+use super::glyphs::{Face, Glyph, OPAQUE};
 use crate::{Date, Error, Result};
 
 /// The strategy, first line of every chart.
@@ -359,41 +359,34 @@ fn ink(pixels: &mut [u8], width: u32) {
                 continue;
             };
             let RGBColor(red, green, blue) = letter.colour;
-            for &(dx, dy, coverage) in &ink.pixels {
+            for &(dx, dy, weight) in &ink.pixels {
                 let (column, row) = (i64::from(letter.at.0 + dx), i64::from(letter.at.1 + dy));
                 if !(0..width).contains(&column) || row < 0 {
                     continue;
                 }
                 let at = usize::try_from((row * width + column) * 3).unwrap_or(usize::MAX);
                 if let Some(pixel) = pixels.get_mut(at..at + 3) {
-                    blend(pixel, [red, green, blue], f64::from(coverage));
+                    blend(pixel, [red, green, blue], weight);
                 }
             }
         }
     });
 }
 
-/// What plotters 0.3.7 does to an RGB pixel drawn over in `colour` at `alpha`: replaced
-/// when nearly opaque, else moved towards the colour by ⌊256·alpha⌋ / 256 of the way, in
-/// integers.
-fn blend(pixel: &mut [u8], colour: [u8; 3], alpha: f64) {
-    if alpha >= 1.0 - 1.0 / 256.0 {
+/// A pixel drawn over in `colour` with an ink `weight` (see [`super::glyphs::Ink`]): replaced, or
+/// moved towards the colour in integers, rounding towards where it was, as plotters does.
+fn blend(pixel: &mut [u8], colour: [u8; 3], weight: u16) {
+    if weight >= OPAQUE {
         pixel.copy_from_slice(&colour);
-    } else if alpha > 0.0 {
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "alpha is between 0 and 1: the cast is the floor, from 0 to 255"
-        )]
-        let a = (alpha * 256.0) as u64;
-        for (old, new) in pixel.iter_mut().zip(colour) {
-            // Both differences are under 256, and so is a fraction of one.
-            let towards = |d: u8| u8::try_from(u64::from(d) * a / 256).unwrap_or(0);
-            if new > *old {
-                *old += towards(new - *old);
-            } else {
-                *old -= towards(*old - new);
-            }
+        return;
+    }
+    for (old, new) in pixel.iter_mut().zip(colour) {
+        // A difference under 256 times a weight under 256, over 256: under 256.
+        let towards = |d: u8| u8::try_from(u16::from(d) * weight / 256).unwrap_or(0);
+        if new > *old {
+            *old += towards(new - *old);
+        } else {
+            *old -= towards(*old - new);
         }
     }
 }
