@@ -68,6 +68,11 @@ impl Axis {
     pub(super) fn is_log(&self) -> bool {
         self.log
     }
+
+    /// The labelled ticks: each value and its label.
+    pub(super) fn ticks(&self) -> &[(f64, String)] {
+        &self.ticks
+    }
 }
 
 impl Ranged for Axis {

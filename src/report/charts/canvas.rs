@@ -430,6 +430,50 @@ fn fitted(
     Ok(())
 }
 
+/// The axes' labels of `chart` (drawn in `area`): each value label right-aligned left of the
+/// plot and each x label centred under it, where plotters would put them, set as all the
+/// charts' text is (plotters rasterized every label's every glyph again, and spaced them
+/// unevenly). Labels under the x axis only where `x_labelled`.
+fn tick_labels(area: &Area, chart: &Chart, scale: Scale, x_labelled: bool) -> Drawn {
+    let plot = chart.plotting_area();
+    let (base, origin) = (area.get_base_pixel(), plot.get_base_pixel());
+    let (left, top) = (origin.0 - base.0, origin.1 - base.1);
+    let (width, height) = plot.dim_in_pixel();
+    let (width, height) = (i32::try_from(width)?, i32::try_from(height)?);
+    // plotters' tick marks are 5% of the plot's smaller side, 5 pixels at most; labels stand
+    // twice that from the axis.
+    let gap = 2 * pixel(f64::from(width.min(height)) * 0.05).min(5);
+    let font = scale.label();
+    let (x_axis, y_axis) = (
+        chart.as_coord_spec().x_spec(),
+        chart.as_coord_spec().y_spec(),
+    );
+    let (x_range, y_range) = (chart.x_range(), chart.y_range());
+    for (value, label) in y_axis.ticks() {
+        let (_, y) = chart.backend_coord(&(x_range.start, *value));
+        if (0..=height).contains(&(y - origin.1)) {
+            text(
+                area,
+                label,
+                &font,
+                BLACK,
+                (left - gap, y - base.1),
+                Align::RIGHT,
+            )?;
+        }
+    }
+    if x_labelled {
+        for (value, label) in x_axis.ticks() {
+            let (x, _) = chart.backend_coord(&(*value, y_range.start));
+            if (0..=width).contains(&(x - origin.0)) {
+                let at = (x - base.0, top + height + gap);
+                text(area, label, &font, BLACK, at, Align::TOP_CENTRE)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What a legend entry shows beside its label.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Swatch {
@@ -483,13 +527,17 @@ impl<'a, 'b> Plot<'a, 'b> {
             .y_label_area_size(scale.px(110))
             .build_cartesian_2d(x, y)?;
         let mut mesh = chart.configure_mesh();
+        // The grid and the axes are plotters'; the labels are ours (see `tick_labels`).
+        let unlabelled = |_: &f64| String::new();
         mesh.bold_line_style(BLACK.mix(0.1))
             .axis_style(BLACK.mix(0.45))
-            .label_style(scale.label());
+            .x_label_formatter(&unlabelled)
+            .y_label_formatter(&unlabelled);
         if matches!(x_labels, XLabels::Categories) {
             mesh.disable_x_mesh();
         }
         mesh.draw()?;
+        tick_labels(area, &chart, scale, labelled)?;
         Ok(Self {
             chart,
             scale,
