@@ -380,14 +380,11 @@ fn blend(pixel: &mut [u8], colour: [u8; 3], weight: u16) {
         pixel.copy_from_slice(&colour);
         return;
     }
+    let weight = i32::from(weight);
     for (old, new) in pixel.iter_mut().zip(colour) {
-        // A difference under 256 times a weight under 256, over 256: under 256.
-        let towards = |d: u8| u8::try_from(u16::from(d) * weight / 256).unwrap_or(0);
-        if new > *old {
-            *old += towards(new - *old);
-        } else {
-            *old -= towards(*old - new);
-        }
+        // Integer division truncates towards zero: towards where the pixel was, either way.
+        let moved = i32::from(*old) + (i32::from(new) - i32::from(*old)) * weight / 256;
+        *old = u8::try_from(moved).unwrap_or(new);
     }
 }
 
