@@ -289,7 +289,7 @@ pub(super) fn width(text: &str, font: &FontDesc) -> Drawn<i32> {
 /// pen, dropping its left side bearing, so that "SYNTHETIC" reads "SYNTHE TIC"; centring each
 /// glyph's ink within its advance evens the spacing out. The vertical anchor is measured on an
 /// "H" rather than trusted to plotters, which hangs glyphs a quarter of the size above the point
-/// it draws them from.
+/// it draws them from. The glyphs are inked when the picture is done (see [`Letter`]).
 pub(super) fn text(
     area: &Area,
     text: &str,

@@ -78,8 +78,10 @@ impl Rolling {
 }
 
 /// The sums over a window of the strategy's returns `r` and the benchmark's `b`: of each, of
-/// their squares and of their products. A return that is not finite counts in `undefined`
-/// instead, and makes every statistic of its windows undefined, as it would in the formulas.
+/// their squares and of their products. A pair with a return that is not finite is counted
+/// in `undefined` instead (a whole number, kept as a float as the sums are added to and taken
+/// from alike), and makes every statistic of its windows undefined, as it would in the
+/// formulas.
 #[derive(Debug, Default, Clone, Copy)]
 struct Sums {
     r: f64,
