@@ -413,7 +413,9 @@ fn paeth(row: &[u8], above: &[u8], out: &mut [u8]) {
         .zip(a.chunks_exact(BLOCK))
         .zip(b.chunks_exact(BLOCK).zip(c.chunks_exact(BLOCK)));
     for (out, ((x, a), (b, c))) in (&mut outs).zip(blocks) {
-        if x == b && a == c {
+        // `a` and `c` are `x` and `b` a pixel earlier: past their first pixel, they are equal
+        // where `x` and `b` are.
+        if x == b && a[..PIXEL] == c[..PIXEL] {
             out.fill(0);
         } else {
             for i in 0..BLOCK {
