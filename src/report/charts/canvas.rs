@@ -35,6 +35,11 @@ const OTHERS: [RGBColor; 7] = [
 pub(super) const GAIN: RGBColor = RGBColor(26, 152, 80);
 /// Losses: sells, negative returns.
 pub(super) const LOSS: RGBColor = RGBColor(215, 48, 39);
+/// Grid lines: black at 10% over white, as one opaque colour (the grid is drawn first, on
+/// white), since plotters blends a vertical line one pixel at a time.
+const GRID: RGBColor = RGBColor(230, 230, 230);
+/// Axes: black at 45% over white, the same way.
+const AXIS: RGBColor = RGBColor(140, 140, 140);
 /// Text that qualifies other text and must not compete with it.
 pub(super) const GREY: RGBColor = RGBColor(110, 110, 110);
 /// The one font family, registered from embedded bytes before any text is drawn.
@@ -526,8 +531,8 @@ impl<'a, 'b> Plot<'a, 'b> {
         let mut mesh = chart.configure_mesh();
         // The grid and the axes are plotters'; the labels are ours (see `tick_labels`).
         let unlabelled = |_: &f64| String::new();
-        mesh.bold_line_style(BLACK.mix(0.1))
-            .axis_style(BLACK.mix(0.45))
+        mesh.bold_line_style(GRID)
+            .axis_style(AXIS)
             .x_label_formatter(&unlabelled)
             .y_label_formatter(&unlabelled);
         if matches!(x_labels, XLabels::Categories) {
