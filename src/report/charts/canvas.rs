@@ -205,22 +205,10 @@ pub(super) fn picture(
             let frame = root.margin(top, bottom, left, right);
             let (title, rest) = frame.split_vertically(heading);
             let (subtitle, plot) = rest.split_vertically(heading);
-            fitted(
-                &title,
-                style.title,
-                scale,
-                14..=30,
-                (FontStyle::Bold, BLACK),
-                1,
-            )?;
-            fitted(
-                &subtitle,
-                style.subtitle,
-                scale,
-                10..=19,
-                (FontStyle::Normal, GREY),
-                2,
-            )?;
+            let bold = (FontStyle::Bold, BLACK);
+            fitted(&title, style.title, scale, 14..=30, bold, 1)?;
+            let grey = (FontStyle::Normal, GREY);
+            fitted(&subtitle, style.subtitle, scale, 10..=19, grey, 2)?;
             body(&plot, scale)?;
             root.present()?;
         }
