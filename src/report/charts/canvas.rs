@@ -634,21 +634,8 @@ impl<'a, 'b> Plot<'a, 'b> {
             return Ok(());
         }
         let area = self.chart.plotting_area().strip_coord_spec();
-        let left = reach.first().map_or(0, |c| c.0);
-        for down in [true, false] {
-            let rows: Vec<i32> = reach
-                .iter()
-                .map(|&(_, r)| if down { r.max(0) + 1 } else { (-r).max(0) + 1 })
-                .collect();
-            for (from, to, low, high) in skyline(&rows) {
-                let (x0, x1) = (left + from, left + to + 1);
-                let (y0, y1) = if down {
-                    (zero + low, zero + high)
-                } else {
-                    (zero - high + 1, zero - low + 1)
-                };
-                area.draw(&Rectangle::new([(x0, y0), (x1, y1)], style))?;
-            }
+        for corners in shading(&reach, zero) {
+            area.draw(&Rectangle::new(corners, style))?;
         }
         Ok(())
     }
@@ -758,6 +745,30 @@ pub(super) fn inline_legend(area: &Area, scale: Scale, entries: &[(&str, Swatch)
     Ok(())
 }
 
+/// The rectangles, in pixels (the far corner excluded), that shade each of adjacent columns
+/// `(x, reach)` from the zero line's row `zero` to `zero + reach`, both rows included, every
+/// pixel once: the rows at and below the zero line, then those above it, each a skyline.
+fn shading(reach: &[(i32, i32)], zero: i32) -> Vec<[(i32, i32); 2]> {
+    let left = reach.first().map_or(0, |c| c.0);
+    let mut rectangles = Vec::new();
+    for down in [true, false] {
+        let rows: Vec<i32> = reach
+            .iter()
+            .map(|&(_, r)| if down { r.max(0) + 1 } else { (-r).max(0) })
+            .collect();
+        for (from, to, low, high) in skyline(&rows) {
+            let (x0, x1) = (left + from, left + to + 1);
+            let (y0, y1) = if down {
+                (zero + low, zero + high)
+            } else {
+                (zero - high, zero - low)
+            };
+            rectangles.push([(x0, y0), (x1, y1)]);
+        }
+    }
+    rectangles
+}
+
 /// Rectangles covering a skyline of adjacent columns `heights` tall, each cell once: (first
 /// column, last column, level under the rectangle, level at its top), as few as a stack of the
 /// columns still rising gives (at most one per column).
@@ -793,6 +804,27 @@ pub(super) fn x_per_pixel(chart: &Chart) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shading_covers_each_column_from_the_zero_line_to_its_point_once() {
+        let reach = [(10, 3), (11, 0), (12, -2), (13, -2), (14, 5), (15, -1)];
+        let zero = 20;
+        let mut covered = std::collections::HashMap::new();
+        for [(x0, y0), (x1, y1)] in shading(&reach, zero) {
+            for x in x0..x1 {
+                for y in y0..y1 {
+                    *covered.entry((x, y)).or_insert(0) += 1;
+                }
+            }
+        }
+        let mut expected = std::collections::HashMap::new();
+        for (x, r) in reach {
+            for y in zero.min(zero + r)..=zero.max(zero + r) {
+                expected.insert((x, y), 1);
+            }
+        }
+        assert_eq!(covered, expected);
+    }
 
     #[test]
     fn a_skyline_is_covered_once_by_its_rectangles() {
