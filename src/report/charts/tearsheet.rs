@@ -29,7 +29,7 @@ const HEADLINE: u32 = 290;
 pub type Draw<'a> = dyn Fn(&Path) -> Result<()> + 'a;
 
 /// One chart of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 enum Kind {
     Equity,
     Drawdown,
@@ -50,15 +50,18 @@ impl Kind {
         Kind::Signals,
     ];
 
-    /// The same, the slowest to draw first.
-    const SLOWEST_FIRST: [Kind; 6] = [
-        Kind::Drawdown,
-        Kind::Rolling,
-        Kind::Monthly,
-        Kind::Equity,
-        Kind::Signals,
-        Kind::Annual,
-    ];
+    /// Where the chart comes in the order of drawing, the slowest first (as measured): the
+    /// last to finish is then a quick one.
+    fn turn(self) -> u8 {
+        match self {
+            Kind::Drawdown => 0,
+            Kind::Rolling => 1,
+            Kind::Monthly => 2,
+            Kind::Equity => 3,
+            Kind::Signals => 4,
+            Kind::Annual => 5,
+        }
+    }
 
     fn file(self) -> &'static str {
         match self {
@@ -93,12 +96,14 @@ pub fn draw_run_charts(
     use rayon::prelude::*;
     let charts = RunCharts::new(report, options);
     let singles = || {
-        Kind::SLOWEST_FIRST
+        let mut order: Vec<(usize, Kind)> = Kind::ALL.into_iter().enumerate().collect();
+        order.sort_by_key(|(_, kind)| kind.turn());
+        order
             .into_par_iter()
-            // One chart per task: the threads take the next as they finish, and the last to
-            // finish is a quick one (split in halves, one thread was left with twice the work).
+            // One chart per task: the threads take the next as they finish (split in halves,
+            // one thread was left with twice the work).
             .with_max_len(1)
-            .map(|kind| {
+            .map(|(position, kind)| {
                 let drawn = OnceLock::new();
                 write(kind.file(), &|path| {
                     let picture = charts.picture(kind).map_err(|e| failed(path, &e))?;
@@ -107,7 +112,7 @@ pub fn draw_run_charts(
                     let _ = drawn.set(picture);
                     Ok(())
                 })?;
-                Ok((kind, drawn.into_inner()))
+                Ok((position, drawn.into_inner()))
             })
             .collect::<Result<Vec<_>>>()
     };
@@ -115,7 +120,7 @@ pub fn draw_run_charts(
     // tearsheet's.
     let (head, pictures) = rayon::join(|| charts.head().map_err(|e| e.to_string()), singles);
     let mut pictures = pictures?;
-    pictures.sort_by_key(|(kind, _)| Kind::ALL.iter().position(|k| k == kind));
+    pictures.sort_by_key(|(position, _)| *position);
     let pictures: Vec<_> = pictures.into_iter().map(|(_, picture)| picture).collect();
     write("tearsheet.png", &|path| {
         let head = head.as_ref().map_err(|e| failed(path, e))?;
