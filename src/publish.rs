@@ -317,19 +317,15 @@ fn dataset(dir: &Path, entries: &[Entry]) -> Option<String> {
 /// `out` stays as it was.
 ///
 /// # Errors
-/// `out` is refused (see [`destination`] and [`Layout`]), `fill` fails, or a directory cannot
-/// be written, synced or renamed.
+/// `out` is refused (a link to nothing, the working directory or one above it, or a directory
+/// not of `layout`: see [`Layout`]), `fill` fails, or a directory cannot be written, synced or
+/// renamed.
 pub fn publish_dir(
     out: &Path,
     layout: Layout,
     fill: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    let out = destination(out, layout)?;
-    layout.check(&out)?;
-    let parent = parent(&out);
-    let staging = Staging::new(&parent, &out)?;
-    fill(staging.path())?;
-    sync_tree(staging.path())?;
+    let (out, parent, staging) = stage(out, layout, fill)?;
     let _lock = lock(&parent)?;
     put(staging.path(), &out, layout)?;
     sync(&parent)
@@ -346,12 +342,7 @@ pub fn publish_dir(
 /// report is refused before anything is replaced.
 pub fn publish_collection(out: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let layout = Layout::Collection;
-    let out = destination(out, layout)?;
-    layout.check(&out)?;
-    let parent = parent(&out);
-    let staging = Staging::new(&parent, &out)?;
-    fill(staging.path())?;
-    sync_tree(staging.path())?;
+    let (out, parent, staging) = stage(out, layout, fill)?;
     let _lock = lock(&parent)?;
     if renamed(staging.path(), &out)? {
         return sync(&parent);
@@ -375,6 +366,23 @@ pub fn publish_collection(out: &Path, fill: impl FnOnce(&Path) -> Result<()>) ->
         }
     }
     sync(&out)
+}
+
+/// Builds with `fill` the result to publish as `out` (refused early if `out` is not ours) and
+/// syncs it, ready to be put in place: the destination (see [`destination`]), the directory it
+/// is in, and the staging directory built there.
+fn stage(
+    out: &Path,
+    layout: Layout,
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<(PathBuf, PathBuf, Staging)> {
+    let out = destination(out, layout)?;
+    layout.check(&out)?;
+    let parent = parent(&out);
+    let staging = Staging::new(&parent, &out)?;
+    fill(staging.path())?;
+    sync_tree(staging.path())?;
+    Ok((out, parent, staging))
 }
 
 /// Where publishing `out` puts the result: `out` itself, or the directory a symbolic link `out`

@@ -70,6 +70,11 @@ fn names(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Asserts that `dir` holds exactly `names`: no staging directory is left beside them.
+fn assert_no_staging_beside(dir: &Path, expected: &[&str]) {
+    assert_eq!(names(dir), expected, "no staging directory is left");
+}
+
 /// Every file under `dir` with its contents.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
@@ -149,7 +154,7 @@ fn two_runs_racing_into_one_out_both_publish_a_whole_report() {
         "{}",
         String::from_utf8_lossy(&later.stderr)
     );
-    assert_eq!(names(dir.path()), ["conc"], "no staging directory is left");
+    assert_no_staging_beside(dir.path(), &["conc"]);
 }
 
 /// Pins issue 13 item 1 for the research commands: they wrote their files one by one into the
@@ -231,11 +236,7 @@ fn two_run_alls_racing_into_one_out_publish_one_consistent_set() {
             "round {round}: every report of one run: {cash:?}"
         );
     }
-    assert_eq!(
-        names(dir.path()),
-        ["reports"],
-        "no staging directory is left"
-    );
+    assert_no_staging_beside(dir.path(), &["reports"]);
 }
 
 /// Pins issue 13 item 2: a directory with a file called `summary.json` was taken for a report
@@ -248,13 +249,15 @@ fn a_directory_that_merely_holds_a_summary_json_is_refused_untouched() {
     std::fs::write(victim.join("summary.json"), "{}\n").unwrap();
     std::fs::write(victim.join("thesis.txt"), "thesis\n").unwrap();
     let before = snapshot(&victim);
-    let run = output(
-        backtest()
-            .args(["--strategy", "buy-and-hold", "--no-charts", "--out"])
-            .arg(&victim),
-    );
+    let run = || {
+        output(
+            backtest()
+                .args(["--strategy", "buy-and-hold", "--no-charts", "--out"])
+                .arg(&victim),
+        )
+    };
     assert_refused(
-        &run,
+        &run(),
         2,
         "thesis.txt was not written by backtest; choose another --out",
     );
@@ -273,18 +276,9 @@ fn a_directory_that_merely_holds_a_summary_json_is_refused_untouched() {
     assert_refused(&sweep, 2, "is not a directory of `sweep` outputs");
     // Only our own file names, but a summary that is not ours.
     std::fs::remove_file(victim.join("thesis.txt")).unwrap();
-    let run = output(
-        backtest()
-            .args(["--strategy", "buy-and-hold", "--no-charts", "--out"])
-            .arg(&victim),
-    );
-    assert_refused(&run, 2, "summary.json was not written by backtest");
+    assert_refused(&run(), 2, "summary.json was not written by backtest");
     assert_eq!(snapshot(&victim), before[..1]);
-    assert_eq!(
-        names(dir.path()),
-        ["victim"],
-        "no staging directory is left"
-    );
+    assert_no_staging_beside(dir.path(), &["victim"]);
 }
 
 /// Pins issue 13 item 3: `synth` overwrote real CSVs of the same names.
@@ -505,11 +499,7 @@ fn a_failed_write_leaves_the_previous_report_and_baselines_whole() {
     let args: Vec<&std::ffi::OsStr> = update.iter().map(std::ffi::OsString::as_os_str).collect();
     assert_refused(&output(&mut with_small_files(&args)), 1, "File too large");
     assert_eq!(snapshot(&baselines), before, "the baselines as they were");
-    assert_eq!(
-        names(&baselines),
-        ["sample"],
-        "no staging directory is left"
-    );
+    assert_no_staging_beside(&baselines, &["sample"]);
     let updated = output(backtest().args(&update));
     assert!(
         updated.status.success(),
@@ -587,11 +577,7 @@ fn a_full_disk_leaves_the_previous_report_and_baselines_whole() {
     );
     assert_eq!((snapshot(&report), snapshot(&baselines)), before);
     std::fs::remove_file(disk.0.join("filler")).unwrap();
-    assert_eq!(
-        names(&disk.0),
-        ["baselines", "report"],
-        "no staging directory is left"
-    );
+    assert_no_staging_beside(&disk.0, &["baselines", "report"]);
     assert!(run(&report).status.success());
     drop(disk);
 }

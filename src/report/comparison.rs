@@ -10,7 +10,7 @@ use crate::Result;
 use crate::publish::write_file;
 use crate::run::RunReport;
 
-/// The files [`write`] writes: the table and the chart.
+/// The files [`write()`] writes: the table and the chart.
 pub const FILES: [&str; 2] = ["comparison.md", "comparison.png"];
 
 /// The first line of the table: how a directory of reports tells its `comparison.md` from a
