@@ -133,45 +133,14 @@ impl Layout {
     /// The first thing in `dir` that is not of this layout, said as its path and why; `None`
     /// when `dir` is absent, empty or wholly ours.
     fn foreign(self, dir: &Path) -> Option<String> {
-        let entries = match listing(dir) {
-            Ok(entries) => entries,
-            Err(why) => return Some(why),
-        };
         match self {
-            Layout::Report => flat(dir, &entries, SUMMARY_FILE, is_summary, |name| {
-                crate::report::is_report_file(name)
+            Layout::Report => flat(dir, SUMMARY_FILE, is_summary, crate::report::is_report_file),
+            Layout::Research(research) => flat(dir, research.files[0], Path::is_file, |name| {
+                research.files.contains(&name)
             }),
-            Layout::Research(research) => {
-                flat(dir, &entries, research.files[0], Path::is_file, |name| {
-                    research.files.contains(&name)
-                })
-            }
-            Layout::Collection => {
-                let [table, chart] = comparison::FILES;
-                let compared = starts_with_line(&dir.join(table), comparison::HEADING);
-                entries.iter().find_map(|entry| match entry {
-                    Entry::Dir(name) => {
-                        let sub = dir.join(name);
-                        Layout::of_subdirectory(&sub).foreign(&sub)
-                    }
-                    Entry::File(name) if compared && (name == table || name == chart) => None,
-                    Entry::File(name) => Some(stray(dir, name)),
-                })
-            }
-            Layout::Dataset => dataset(dir, &entries),
-            Layout::Baselines => entries.iter().find_map(|entry| match entry {
-                Entry::File(name) if name == PLAN_FILE => None,
-                Entry::File(name) => Some(stray(dir, name)),
-                Entry::Dir(name) => {
-                    let run = dir.join(name);
-                    match listing(&run) {
-                        Ok(files) => flat(&run, &files, SUMMARY_FILE, is_summary, |file| {
-                            file == SUMMARY_FILE
-                        }),
-                        Err(why) => Some(why),
-                    }
-                }
-            }),
+            Layout::Collection => listed(dir, collection),
+            Layout::Dataset => listed(dir, dataset),
+            Layout::Baselines => listed(dir, baselines),
         }
     }
 
@@ -226,6 +195,14 @@ fn listing(dir: &Path) -> std::result::Result<Vec<Entry>, String> {
     Ok(entries)
 }
 
+/// Checks the entries of `dir` with `check`, or says why they cannot be listed.
+fn listed(dir: &Path, check: fn(&Path, &[Entry]) -> Option<String>) -> Option<String> {
+    match listing(dir) {
+        Ok(entries) => check(dir, &entries),
+        Err(why) => Some(why),
+    }
+}
+
 /// What to say of `name` in `dir` that this program did not write.
 fn stray(dir: &Path, name: &str) -> String {
     format!("{} was not written by backtest", dir.join(name).display())
@@ -235,15 +212,16 @@ fn stray(dir: &Path, name: &str) -> String {
 /// `marker`, which `valid` accepts.
 fn flat(
     dir: &Path,
-    entries: &[Entry],
     marker: &str,
     valid: fn(&Path) -> bool,
     allowed: impl Fn(&str) -> bool,
 ) -> Option<String> {
-    if entries.is_empty() {
-        return None;
-    }
-    for entry in entries {
+    let entries = match listing(dir) {
+        Ok(entries) if entries.is_empty() => return None,
+        Ok(entries) => entries,
+        Err(why) => return Some(why),
+    };
+    for entry in &entries {
         match entry {
             Entry::File(name) if allowed(name) => {}
             Entry::File(name) | Entry::Dir(name) => return Some(stray(dir, name)),
@@ -272,6 +250,32 @@ fn is_summary(path: &Path) -> bool {
             && value
                 .get("strategy")
                 .is_some_and(serde_json::Value::is_string)
+    })
+}
+
+/// Checks a directory of reports: each subdirectory a report or a research command's outputs,
+/// and the comparison's files if its table is ours.
+fn collection(dir: &Path, entries: &[Entry]) -> Option<String> {
+    let [table, chart] = comparison::FILES;
+    let compared = starts_with_line(&dir.join(table), comparison::HEADING);
+    entries.iter().find_map(|entry| match entry {
+        Entry::Dir(name) => {
+            let sub = dir.join(name);
+            Layout::of_subdirectory(&sub).foreign(&sub)
+        }
+        Entry::File(name) if compared && (name == table || name == chart) => None,
+        Entry::File(name) => Some(stray(dir, name)),
+    })
+}
+
+/// Checks a set of baselines: its plan, and one directory per run holding its summary only.
+fn baselines(dir: &Path, entries: &[Entry]) -> Option<String> {
+    entries.iter().find_map(|entry| match entry {
+        Entry::File(name) if name == PLAN_FILE => None,
+        Entry::File(name) => Some(stray(dir, name)),
+        Entry::Dir(name) => flat(&dir.join(name), SUMMARY_FILE, is_summary, |file| {
+            file == SUMMARY_FILE
+        }),
     })
 }
 
