@@ -610,3 +610,55 @@ fn starts_with_line(path: &Path, first: &str) -> bool {
         .and_then(|file| file.take(wanted as u64).read_to_end(&mut head))
         .is_ok_and(|_| head.strip_suffix(b"\n") == Some(first.as_bytes()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs::{self, File};
+    use std::path::Path;
+
+    use super::{Layout, Staging};
+
+    fn summary(dir: &Path) {
+        fs::create_dir_all(dir).unwrap();
+        fs::write(
+            dir.join("summary.json"),
+            r#"{"schema_version": 1, "strategy": "sma-cross"}"#,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_set_of_baselines_holds_only_its_plan_and_one_summary_per_run() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("plan.toml"), "run = []\n").unwrap();
+        summary(&dir.path().join("sma-cross"));
+        assert!(Layout::Baselines.check(dir.path()).is_ok());
+        fs::write(dir.path().join("sma-cross/notes.txt"), "mine").unwrap();
+        let refused = Layout::Baselines.check(dir.path()).unwrap_err().to_string();
+        assert!(
+            refused.contains("notes.txt was not written by backtest"),
+            "{refused}"
+        );
+        assert!(refused.ends_with("choose another --baselines"), "{refused}");
+    }
+
+    #[test]
+    fn a_staging_directory_left_by_a_killed_run_is_removed_and_one_being_built_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (abandoned, building) = (
+            dir.path().join(".partial-report-killed"),
+            dir.path().join(".partial-report-building"),
+        );
+        fs::create_dir(&abandoned).unwrap();
+        fs::create_dir(&building).unwrap();
+        let held = File::open(&building).unwrap();
+        held.lock().unwrap();
+        let staging = Staging::new(dir.path(), &dir.path().join("report")).unwrap();
+        assert!(!abandoned.exists(), "no live run holds it");
+        assert!(building.exists(), "a live run holds it");
+        assert!(staging.path().exists());
+        // Our temporary entries are never taken for something that is not ours.
+        summary(&dir.path().join("report"));
+        assert!(Layout::Collection.check(dir.path()).is_ok());
+    }
+}
