@@ -7,11 +7,12 @@
 //! read from the market-data folder beside the repository. Each run is one
 //! `<set>/<strategy>/summary.json`, the same layout `run --all` writes, so `compare` reads both.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
 use crate::compare::{Comparison, Set, Tolerances, compare};
+use crate::publish::{Layout, publish_dir};
 use crate::run::{RunRequest, every_strategy, execute_many};
 use crate::{Date, Error, Result};
 
@@ -130,15 +131,29 @@ pub fn run(which: Which, at: &Locations, extra: &[String]) -> Result<Set> {
     Set::from_summaries(&summaries)
 }
 
-/// Reruns a set and writes it as the new baseline, replacing the old one whole.
+/// Reruns a set and writes it as the new baseline, replacing the old one whole and in one step
+/// (see [`publish_dir`]): the set is built beside it with a copy of its plan, so that a failed
+/// write leaves the committed baselines as they were. Returns the summaries written.
 ///
 /// # Errors
-/// A run fails or a file cannot be written.
+/// A run fails, a file cannot be written, or the set's directory holds files that are not
+/// baselines.
 pub fn update(which: Which, at: &Locations) -> Result<Vec<PathBuf>> {
     let set = run(which, at, &[])?;
     let dir = at.baselines.join(which.dir_name());
-    remove_summaries(&dir)?;
-    set.write(&dir)
+    let mut written = Vec::new();
+    publish_dir(&dir, Layout::Baselines, |staging| {
+        let plan = dir.join(PLAN_FILE);
+        if plan.is_file() {
+            let copy = staging.join(PLAN_FILE);
+            std::fs::copy(&plan, &copy).map_err(|e| Error::io(&copy, e))?;
+        }
+        for path in set.write(staging)? {
+            written.push(dir.join(path.strip_prefix(staging).unwrap_or(&path)));
+        }
+        Ok(())
+    })?;
+    Ok(written)
 }
 
 /// Reruns a set and compares it with its baseline.
@@ -154,20 +169,4 @@ pub fn check(
     let baseline = Set::load(&at.baselines.join(which.dir_name()))?;
     let current = run(which, at, extra)?;
     Ok(compare(&baseline, &current, tolerances))
-}
-
-/// Removes the `*/summary.json` of a set (and their then empty folders), keeping its plan.
-fn remove_summaries(dir: &Path) -> Result<()> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    for entry in entries {
-        let folder = entry.map_err(|e| Error::io(dir, e))?.path();
-        let summary = folder.join("summary.json");
-        if summary.is_file() {
-            std::fs::remove_file(&summary).map_err(|e| Error::io(&summary, e))?;
-            let _ = std::fs::remove_dir(&folder); // only if nothing else lives there
-        }
-    }
-    Ok(())
 }

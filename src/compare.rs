@@ -118,7 +118,7 @@ impl Set {
             let text = serde_json::to_string_pretty(value)
                 .map_err(|e| Error::io(&folder, std::io::Error::other(e)))?;
             let path = folder.join("summary.json");
-            crate::report::write_atomic(&path, (text + "\n").as_bytes())?;
+            crate::publish::write_atomic(&path, (text + "\n").as_bytes())?;
             written.push(path);
         }
         Ok(written)

@@ -19,6 +19,7 @@ pub mod events;
 pub mod hash;
 pub mod indicators;
 pub mod metrics;
+pub mod publish;
 pub mod report;
 pub mod rng;
 pub mod robustness;

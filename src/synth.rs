@@ -15,6 +15,17 @@ use crate::Date;
 use crate::data::Bars;
 use crate::rng::Rng;
 
+/// The command that writes the generated datasets, as their manifests name their generator: how
+/// a dataset of ours is told from one it must not overwrite.
+pub const COMMAND: &str = "backtest synth";
+
+/// The most symbols of a scale-test universe: they are named `S0001` to `S9999`.
+pub const MAX_SYMBOLS: usize = 9_999;
+
+/// The most years of a scale-test universe: it starts in 1975, and the loader reads dates up to
+/// the year 2200.
+pub const MAX_YEARS: usize = 200;
+
 /// The symbols of the sample, in this order.
 pub const SYMBOLS: [&str; 8] = ["SPY", "GLD", "SLV", "CPER", "GDX", "GDXJ", "XME", "TLT"];
 
@@ -133,7 +144,8 @@ pub fn generate(seed: u64) -> Vec<Bars> {
 }
 
 /// A large universe for scale measurements: `symbols` random walks (`S0001`, `S0002`...) over
-/// `years` of business days from 1975, each loading on one shared market factor, with annual
+/// `years` of business days from 1975 (up to [`MAX_SYMBOLS`] and [`MAX_YEARS`], which the loader
+/// reads), each loading on one shared market factor, with annual
 /// volatilities from 20% to 40%. Not calibrated to anything: it measures speed and memory.
 #[must_use]
 pub fn scale_universe(symbols: usize, years: usize, seed: u64) -> Vec<Bars> {

@@ -3,30 +3,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command as Process;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use assert_cmd::cargo::CommandCargoExt;
-
-/// The report's summary, after checking that its files belong together: the hash of
-/// `fills.csv` is the `fill_hash` its `summary.json` records.
-fn complete_report(dir: &Path) -> serde_json::Value {
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary.json"))
-            .expect("a whole summary.json");
-    let fills = std::fs::read(dir.join("fills.csv")).expect("fills.csv");
-    assert_eq!(
-        summary["fill_hash"].as_str().unwrap(),
-        backtest::hash::fnv1a_hex(&fills),
-        "fills.csv and summary.json come from the same run"
-    );
-    for file in ["summary.md", "equity.csv", "trades.csv"] {
-        assert!(dir.join(file).is_file(), "{file}");
-    }
-    summary
-}
+use common::complete_report;
 
 #[test]
 fn a_run_killed_at_any_moment_leaves_a_whole_report() {

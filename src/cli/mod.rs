@@ -170,9 +170,10 @@ fn progress(total: Option<usize>, what: &str) -> indicatif::ProgressBar {
 /// A chart a command draws, by file name: drawn to the path it is given.
 type Chart<'a> = (&'a str, &'a dyn Fn(&Path) -> Result<()>);
 
-/// Writes the files of a research command (`sweep`, `walk-forward`, `robustness`) into `out`,
-/// by default `reports/<kind>-<strategy>`, draws its chart there if there is one, and prints its
-/// Markdown `table` with where everything went.
+/// Writes the files of a research command (`sweep`, `walk-forward`, `robustness`) as the
+/// directory `out`, by default `reports/<kind>-<strategy>`, with its chart if there is one, all
+/// at once, replacing the previous outputs of the command there (see
+/// [`crate::publish::publish_dir`]), and prints its Markdown `table` with where everything went.
 fn write_research(
     out: Option<&Path>,
     (kind, strategy): (&str, &str),
@@ -180,17 +181,30 @@ fn write_research(
     chart: Option<Chart<'_>>,
     table: &str,
 ) -> Result<ExitCode> {
+    use crate::publish::{Layout, Research, publish_dir, write_file};
     let out = out.map_or_else(
         || PathBuf::from("reports").join(format!("{kind}-{strategy}")),
         Path::to_path_buf,
     );
-    std::fs::create_dir_all(&out).map_err(|e| crate::Error::io(&out, e))?;
-    for (name, contents) in files {
-        crate::report::write_atomic(&out.join(name), contents.as_bytes())?;
-    }
-    if let Some((name, draw)) = chart {
-        draw(&out.join(name))?;
-    }
+    let research = Research::named(kind)
+        .ok_or_else(|| crate::Error::Usage(format!("{kind} is not a research command")))?;
+    debug_assert!(
+        files
+            .iter()
+            .map(|(name, _)| *name)
+            .chain(chart.map(|(name, _)| name))
+            .all(|name| research.files.contains(&name)),
+        "every file of {kind} is among the files publishing knows it writes"
+    );
+    publish_dir(&out, Layout::Research(research), |staging| {
+        for (name, contents) in files {
+            write_file(&staging.join(name), contents)?;
+        }
+        match chart {
+            Some((name, draw)) => draw(&staging.join(name)),
+            None => Ok(()),
+        }
+    })?;
     emit(&format!("{table}\n{kind} written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)
 }

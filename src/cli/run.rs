@@ -155,10 +155,7 @@ fn run_all(args: &RunArgs, charts: ChartOptions) -> Result<ExitCode> {
         reports.push(result.map_err(|e| e.for_strategy(&request.strategy))?);
     }
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("reports"));
-    for report in &reports {
-        report::write_outputs(report, &out.join(&report.summary.strategy), charts)?;
-    }
-    report::comparison::write(&reports, &out, charts)?;
+    report::write_all(&reports, &out, charts)?;
     let table = report::comparison::markdown(&reports);
     super::emit(&format!("{table}\nreports written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)

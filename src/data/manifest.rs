@@ -85,7 +85,7 @@ impl Manifest {
     pub fn write(&self, dir: &Path) -> Result<()> {
         let path = dir.join(MANIFEST_FILE);
         let text = toml::to_string(self).map_err(|e| Error::data_file(&path, e.to_string()))?;
-        crate::report::write_atomic(&path, text.as_bytes())
+        crate::publish::write_atomic(&path, text.as_bytes())
     }
 }
 

@@ -10,7 +10,7 @@ mod universe;
 pub use dataset::Dataset;
 pub use defects::{Defect, DefectKind, FileReport};
 pub use load::{LoadOptions, load_bars};
-pub use manifest::Manifest;
+pub use manifest::{MANIFEST_FILE, Manifest};
 pub use universe::{PriceMode, Series, Universe};
 
 use crate::Date;

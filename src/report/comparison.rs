@@ -5,20 +5,28 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::text::{money, number, percent};
-use super::{ChartOptions, charts, replace_atomically, write_atomic};
+use super::{ChartOptions, charts};
 use crate::Result;
+use crate::publish::write_file;
 use crate::run::RunReport;
 
-/// Writes `comparison.md` (and `comparison.png` unless charts are off) into `dir`.
+/// The files [`write()`] writes: the table and the chart.
+pub const FILES: [&str; 2] = ["comparison.md", "comparison.png"];
+
+/// The first line of the table: how a directory of reports tells its `comparison.md` from a
+/// file of the same name that is not ours.
+pub const HEADING: &str = "# Strategies side by side";
+
+/// Writes `comparison.md` (and `comparison.png` unless charts are off) into `dir`, a directory
+/// being published (see [`super::write_all`]).
 ///
 /// # Errors
 /// A file cannot be written or the chart cannot be drawn.
 pub fn write(reports: &[RunReport], dir: &Path, options: ChartOptions) -> Result<()> {
-    write_atomic(&dir.join("comparison.md"), markdown(reports).as_bytes())?;
+    let [table, picture] = FILES;
+    write_file(&dir.join(table), markdown(reports))?;
     if options.enabled && !reports.is_empty() {
-        replace_atomically(&dir.join("comparison.png"), |path| {
-            chart(reports, path, options)
-        })?;
+        chart(reports, &dir.join(picture), options)?;
     }
     Ok(())
 }
@@ -26,7 +34,7 @@ pub fn write(reports: &[RunReport], dir: &Path, options: ChartOptions) -> Result
 /// The side-by-side table, as `comparison.md` holds it.
 #[must_use]
 pub fn markdown(reports: &[RunReport]) -> String {
-    let mut out = String::from("# Strategies side by side\n\n");
+    let mut out = format!("{HEADING}\n\n");
     if let Some(first) = reports.first() {
         let d = &first.summary.dataset;
         let _ = writeln!(

@@ -74,3 +74,30 @@ pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
         .map(|l| l.split(',').map(str::to_string).collect())
         .collect()
 }
+
+/// The report's summary, after checking that its files belong together: the hash of
+/// `fills.csv` is the `fill_hash` its `summary.json` records, every text file is there, and the
+/// charts are all there or none is.
+pub fn complete_report(dir: &Path) -> serde_json::Value {
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary.json"))
+            .expect("a whole summary.json");
+    let fills = std::fs::read(dir.join("fills.csv")).expect("fills.csv");
+    assert_eq!(
+        summary["fill_hash"].as_str().unwrap(),
+        backtest::hash::fnv1a_hex(&fills),
+        "fills.csv and summary.json come from the same run"
+    );
+    for file in ["summary.md", "equity.csv", "trades.csv"] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+    let charts: Vec<bool> = backtest::report::charts::run_chart_files()
+        .map(|chart| dir.join(chart).is_file())
+        .collect();
+    assert!(
+        charts.iter().all(|&c| c) || !charts.iter().any(|&c| c),
+        "every chart or none in {}: {charts:?}",
+        dir.display()
+    );
+    summary
+}

@@ -23,7 +23,7 @@ mod tearsheet;
 use std::path::Path;
 
 pub use distribution::Distribution;
-pub use tearsheet::{Draw, draw_run_charts, tearsheet_size};
+pub use tearsheet::{Draw, draw_run_charts, run_chart_files, tearsheet_size};
 
 use crate::{Date, Error, Result};
 use canvas::Scale;

@@ -75,6 +75,15 @@ impl Kind {
     }
 }
 
+/// The tall chart of every chart of a run.
+const TEARSHEET: &str = "tearsheet.png";
+
+/// The names of the files [`draw_run_charts`] writes, so that a directory holding only these
+/// (and the report's text files) can be told for a report.
+pub fn run_chart_files() -> impl Iterator<Item = &'static str> {
+    Kind::ALL.into_iter().map(Kind::file).chain([TEARSHEET])
+}
+
 /// Draws `equity.png`, `drawdown.png`, `monthly_returns.png`, `rolling.png`,
 /// `annual_returns.png`, `signals.png` and `tearsheet.png` of `report`, at `options.size` (the
 /// tearsheet [`tearsheet_size`]) with a log equity axis if `options.log_scale`
@@ -122,7 +131,7 @@ pub fn draw_run_charts(
     let mut pictures = pictures?;
     pictures.sort_by_key(|(position, _)| *position);
     let pictures: Vec<_> = pictures.into_iter().map(|(_, picture)| picture).collect();
-    write("tearsheet.png", &|path| {
+    write(TEARSHEET, &|path| {
         let head = head.as_ref().map_err(|e| failed(path, e))?;
         charts
             .tearsheet(head, &pictures, path)
