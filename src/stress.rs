@@ -9,6 +9,10 @@ use serde::Serialize;
 use crate::metrics::Drawdown;
 use crate::{Date, Error};
 
+/// The longest window name, in characters: names are keys of `summary.json` and cells of the
+/// report's tables; a longer one is a pasted paragraph, not a name.
+pub const MAX_NAME_CHARS: usize = 64;
+
 /// A named date range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
@@ -36,6 +40,13 @@ impl FromStr for Window {
         let (from, to) = (parse(from)?, parse(to)?);
         if name.trim().is_empty() || from >= to {
             return Err(invalid());
+        }
+        let length = name.trim().chars().count();
+        if length > MAX_NAME_CHARS {
+            return Err(Error::Usage(format!(
+                "--window name of {length} characters is longer than the {MAX_NAME_CHARS} a \
+                 name may have"
+            )));
         }
         Ok(Window {
             name: name.trim().to_string(),
@@ -65,6 +76,31 @@ pub fn built_in() -> Vec<Window> {
         window("2022-bear", date(2022, 1, 3), date(2022, 10, 12)),
         window("metals-reversal", date(2026, 1, 29), date(2026, 7, 16)),
     ]
+}
+
+/// Refuses a window named like a built-in one or like an earlier one of `windows`: the name is
+/// the window's key in `summary.json` and `compare`, so two windows of one name would be one
+/// result shown twice or one hiding the other.
+///
+/// # Errors
+/// The first name used twice.
+pub fn refuse_repeated_names(windows: &[Window]) -> Result<(), Error> {
+    let built_in = built_in();
+    for (i, window) in windows.iter().enumerate() {
+        if built_in.iter().any(|b| b.name == window.name) {
+            return Err(Error::Usage(format!(
+                "--window {:?}: a built-in window has that name; choose another",
+                window.name
+            )));
+        }
+        if windows[..i].iter().any(|w| w.name == window.name) {
+            return Err(Error::Usage(format!(
+                "--window {:?} is given twice; each window needs its own name",
+                window.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// One window's result.
