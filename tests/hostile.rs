@@ -123,14 +123,16 @@ fn non_finite_or_meaningless_numeric_options_are_refused_naming_the_option_and_r
     assert!(!out.path().join("report").exists(), "nothing was written");
 }
 
+/// `robustness` of buy-and-hold on the sample with `args`.
+fn robustness(args: &[&str]) -> Command {
+    let mut cmd = common::backtest();
+    cmd.args(["robustness", "--strategy", "buy-and-hold"])
+        .args(args);
+    cmd
+}
+
 #[test]
 fn counts_out_of_range_are_refused_naming_the_option_and_range() {
-    let robustness = |args: &[&str]| {
-        let mut cmd = common::backtest();
-        cmd.args(["robustness", "--strategy", "buy-and-hold"])
-            .args(args);
-        cmd
-    };
     let cases: &[(&[&str], &str, &str)] = &[
         (&["--bootstrap", "0"], "--bootstrap", "from 1 to 100000"),
         (&["--bootstrap", "-3"], "--bootstrap", "from 1 to 100000"),
@@ -214,25 +216,33 @@ fn an_error_while_stderr_is_unwritable_still_exits_with_its_code() {
     }
 }
 
-#[test]
-fn a_table_cell_longer_than_65535_characters_does_not_panic() {
-    // Regression: Rust's format widths stop at 65,535, and the terminal table padded with
-    // them: a long string in a summary given to `compare` panicked.
+/// `compare` with `args` of a committed summary against a copy changed by `change`, which must
+/// drift (exit code 1).
+fn compare_changed(args: &[&str], change: impl FnOnce(&mut serde_json::Value)) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let source = common::root().join("baselines/sample/buy-and-hold/summary.json");
     let mut summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(source).unwrap()).unwrap();
     let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
     std::fs::write(&a, summary.to_string()).unwrap();
-    let long = "h".repeat(70_000);
-    summary["fill_hash"] = long.clone().into();
+    change(&mut summary);
     std::fs::write(&b, summary.to_string()).unwrap();
     let output = common::backtest()
         .arg("compare")
         .args([&a, &b])
+        .args(args)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    output
+}
+
+#[test]
+fn a_table_cell_longer_than_65535_characters_does_not_panic() {
+    // Regression: Rust's format widths stop at 65,535, and the terminal table padded with
+    // them: a long string in a summary given to `compare` panicked.
+    let long = "h".repeat(70_000);
+    let output = compare_changed(&[], |summary| summary["fill_hash"] = long.clone().into());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains(&long), "the whole cell is shown");
 }
@@ -254,13 +264,7 @@ fn a_window_name_of_absurd_length_is_refused() {
 #[test]
 fn a_billion_paths_are_refused_and_the_help_says_the_cap() {
     // Regression: `robustness --bootstrap 1000000000` aborted allocating 160 GB.
-    let line = refused(common::backtest().args([
-        "robustness",
-        "--strategy",
-        "buy-and-hold",
-        "--bootstrap",
-        "1000000000",
-    ]));
+    let line = refused(&mut robustness(&["--bootstrap", "1000000000"]));
     assert!(
         line.contains("'--bootstrap ") && line.contains("from 1 to 100000"),
         "{line}"
@@ -419,22 +423,10 @@ fn pipes_and_line_breaks_in_names_do_not_break_summary_md() {
 
 #[test]
 fn pipes_and_line_breaks_in_values_do_not_break_compare_markdown() {
-    let dir = tempfile::tempdir().unwrap();
-    let source = common::root().join("baselines/sample/buy-and-hold/summary.json");
-    let mut summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(source).unwrap()).unwrap();
-    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
-    std::fs::write(&a, summary.to_string()).unwrap();
-    summary["fill_hash"] = "a|b\nc".into();
-    summary["options"]["benchmark"] = "S|PY\r\n".into();
-    std::fs::write(&b, summary.to_string()).unwrap();
-    let output = common::backtest()
-        .arg("compare")
-        .args([&a, &b])
-        .args(["--format", "markdown"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    let output = compare_changed(&["--format", "markdown"], |summary| {
+        summary["fill_hash"] = "a|b\nc".into();
+        summary["options"]["benchmark"] = "S|PY\r\n".into();
+    });
     let markdown = String::from_utf8_lossy(&output.stdout);
     assert!(markdown.contains("| a\\|b<br>c |"), "{markdown}");
     assert!(markdown.contains("| S\\|PY<br> |"), "{markdown}");
