@@ -78,31 +78,6 @@ pub fn built_in() -> Vec<Window> {
     ]
 }
 
-/// Refuses a window named like a built-in one or like an earlier one of `windows`: the name is
-/// the window's key in `summary.json` and `compare`, so two windows of one name would be one
-/// result shown twice or one hiding the other.
-///
-/// # Errors
-/// The first name used twice.
-pub fn refuse_repeated_names(windows: &[Window]) -> Result<(), Error> {
-    let built_in = built_in();
-    for (i, window) in windows.iter().enumerate() {
-        if built_in.iter().any(|b| b.name == window.name) {
-            return Err(Error::Usage(format!(
-                "--window {:?}: a built-in window has that name; choose another",
-                window.name
-            )));
-        }
-        if windows[..i].iter().any(|w| w.name == window.name) {
-            return Err(Error::Usage(format!(
-                "--window {:?} is given twice; each window needs its own name",
-                window.name
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// One window's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StressResult {

@@ -105,17 +105,14 @@ impl Inputs {
     /// A parameter or a symbol given twice, or a `--from` after the `--to`.
     fn request(&self, strategy: &str) -> Result<crate::run::RunRequest> {
         refuse_repeated_params(&self.params)?;
-        for (i, symbol) in self.symbols.iter().enumerate() {
-            // Symbols match their files case-insensitively, so `SPY,spy` is SPY twice.
-            if let Some(first) = self.symbols[..i]
-                .iter()
-                .find(|s| s.trim().eq_ignore_ascii_case(symbol.trim()))
-            {
-                return Err(crate::Error::Usage(format!(
-                    "--symbols names {first:?} twice (as {first:?} and {symbol:?}); name each \
-                     symbol once"
-                )));
-            }
+        // Symbols match their files case-insensitively, so `SPY,spy` is SPY twice.
+        if let Some((first, second)) = repeated(&self.symbols, |a, b| {
+            a.trim().eq_ignore_ascii_case(b.trim())
+        }) {
+            return Err(crate::Error::Usage(format!(
+                "--symbols names {first:?} twice (as {first:?} and {second:?}); name each symbol \
+                 once"
+            )));
         }
         Ok(crate::run::RunRequest {
             params: self.params.clone(),
@@ -144,24 +141,29 @@ impl DataArgs {
     }
 }
 
+/// The first item of `items` that is `same` as an earlier one, with that earlier one.
+fn repeated<T>(items: &[T], same: impl Fn(&T, &T) -> bool) -> Option<(&T, &T)> {
+    items.iter().enumerate().find_map(|(i, item)| {
+        items[..i]
+            .iter()
+            .find(|earlier| same(earlier, item))
+            .map(|earlier| (earlier, item))
+    })
+}
+
 /// Refuses a `--param` key given twice: one of the values would silently win (`sweep` refuses
 /// a parameter both fixed and swept the same way).
 ///
 /// # Errors
 /// The first key given twice, with both values.
 fn refuse_repeated_params(pairs: &[String]) -> Result<()> {
-    let key = |pair: &str| pair.split_once('=').map(|(k, _)| k.trim().to_string());
-    for (i, pair) in pairs.iter().enumerate() {
-        if let Some(first) = pairs[..i]
-            .iter()
-            .find(|p| key(p).is_some() && key(p) == key(pair))
-        {
-            return Err(crate::Error::Usage(format!(
-                "--param {first:?} and --param {pair:?} set one parameter twice; give it once"
-            )));
-        }
+    let key = |pair: &String| pair.split_once('=').map(|(k, _)| k.trim().to_string());
+    match repeated(pairs, |a, b| key(a).is_some() && key(a) == key(b)) {
+        Some((first, second)) => Err(crate::Error::Usage(format!(
+            "--param {first:?} and --param {second:?} set one parameter twice; give it once"
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The most worker threads `RAYON_NUM_THREADS` may ask for. Each is an OS thread with its own

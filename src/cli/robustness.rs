@@ -29,13 +29,29 @@ pub(super) struct RobustnessArgs {
     strategy: String,
     /// Run on this many seeded synthetic paths of the sample generator (seeds S, S+1...; 1 to
     /// 100000); --data still gives the historical run they are compared with.
-    #[arg(long, value_name = "N", value_parser = whole(1, MAX_PATHS), allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = whole(1, MAX_PATHS),
+        allow_negative_numbers = true
+    )]
     monte_carlo: Option<usize>,
     /// Run on this many block-bootstrap resamples of the data's returns (1 to 100000).
-    #[arg(long, value_name = "N", value_parser = whole(1, MAX_PATHS), allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = whole(1, MAX_PATHS),
+        allow_negative_numbers = true
+    )]
     bootstrap: Option<usize>,
     /// Bars per bootstrap block, at least 1 [default: 20].
-    #[arg(long, value_name = "L", conflicts_with = "monte_carlo", value_parser = whole(1, usize::MAX), allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "L",
+        conflicts_with = "monte_carlo",
+        value_parser = whole(1, usize::MAX),
+        allow_negative_numbers = true
+    )]
     block: Option<usize>,
     /// Seed of the first path; path k uses seed + k.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true)]

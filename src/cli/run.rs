@@ -32,23 +32,43 @@ pub(super) struct RunArgs {
     #[arg(long, value_enum, default_value_t = FillMode::NextOpen)]
     fill: FillMode,
     /// Starting cash (more than 0, at most 1e12).
-    #[arg(long, default_value_t = 100_000.0, value_parser = values::cash, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 100_000.0,
+        value_parser = values::cash,
+        allow_negative_numbers = true
+    )]
     cash: f64,
     /// Trade whole units only (floor; leftover cash kept).
     #[arg(long)]
     whole_units: bool,
-    /// Commission in basis points of traded value (with slippage, below 10000: 100%).
-    #[arg(long, default_value_t = 0.0, value_parser = values::cost_bps, allow_negative_numbers = true)]
+    /// Commission in basis points of traded value; with the slippage, below 10000 (100%).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_parser = values::cost_bps,
+        allow_negative_numbers = true
+    )]
     commission_bps: f64,
-    /// Slippage in basis points of traded value, against the trader (with commission, below
-    /// 10000: 100%).
-    #[arg(long, default_value_t = 0.0, value_parser = values::cost_bps, allow_negative_numbers = true)]
+    /// Slippage in basis points of traded value, against the trader; with the commission,
+    /// below 10000 (100%).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_parser = values::cost_bps,
+        allow_negative_numbers = true
+    )]
     slippage_bps: f64,
     /// Trade prices adjusted by `Adj Close` / `Close` where a file has it, or raw.
     #[arg(long, value_enum, default_value_t = PriceMode::Adjusted)]
     prices: PriceMode,
     /// Annual risk-free rate for Sharpe and Sortino (0.02 = 2%; above -1, at most 1).
-    #[arg(long, default_value_t = 0.0, value_parser = values::rate, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_parser = values::rate,
+        allow_negative_numbers = true
+    )]
     risk_free: f64,
     /// A stress window to report besides the built-in ones, as NAME=FROM..TO (repeatable).
     #[arg(long = "window", value_name = "NAME=FROM..TO")]
@@ -59,7 +79,12 @@ pub(super) struct RunArgs {
     trade_from: Option<crate::Date>,
     /// Largest sum of absolute target weights a strategy may ask for (more than 0, at most
     /// 100).
-    #[arg(long, default_value_t = 1.0, value_parser = values::leverage, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_parser = values::leverage,
+        allow_negative_numbers = true
+    )]
     max_leverage: f64,
     /// Report directory (default: reports/<strategy>, or reports/ with --all).
     #[arg(long)]
@@ -95,7 +120,25 @@ impl RunArgs {
                 self.commission_bps, self.slippage_bps
             )));
         }
-        crate::stress::refuse_repeated_names(&self.windows)?;
+        // A window's name is its key in `summary.json` and `compare`: two of one name would be
+        // one result shown twice, or one hiding the other.
+        let built_in = crate::stress::built_in();
+        if let Some(window) = self
+            .windows
+            .iter()
+            .find(|w| built_in.iter().any(|b| b.name == w.name))
+        {
+            return Err(Error::Usage(format!(
+                "--window {:?}: a built-in window has that name; choose another",
+                window.name
+            )));
+        }
+        if let Some((_, window)) = super::repeated(&self.windows, |a, b| a.name == b.name) {
+            return Err(Error::Usage(format!(
+                "--window {:?} is given twice; each window needs its own name",
+                window.name
+            )));
+        }
         Ok(RunRequest {
             benchmark: self.benchmark.clone(),
             prices: self.prices,

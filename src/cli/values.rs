@@ -9,11 +9,11 @@
 /// 0.0001): a cent is exact with room to spare, and stays exact until equity grows about
 /// seventyfold (f64 spacing reaches a cent near 2^46, 7e13). A larger start would publish
 /// amounts whose cents are rounding noise.
-pub(super) const MAX_CASH: f64 = 1e12;
+const MAX_CASH: f64 = 1e12;
 
 /// The largest `--max-leverage`: a hundred times equity is beyond any margin account, so a
 /// larger cap is a typo, not a strategy.
-pub(super) const MAX_LEVERAGE: f64 = 100.0;
+const MAX_LEVERAGE: f64 = 100.0;
 
 /// 100% of traded value in basis points: a cost of this much or more takes the whole trade
 /// (or more) and turns every buy into a short.
