@@ -27,8 +27,8 @@ pub(super) struct RobustnessArgs {
     /// Strategy to run (see `backtest list`).
     #[arg(long)]
     strategy: String,
-    /// Run on this many seeded synthetic paths of the sample generator (seeds S, S+1...; 1 to
-    /// 100000); --data still gives the historical run they are compared with.
+    /// Run on this many seeded synthetic paths of the sample generator (seeds S, S+1...; at
+    /// most 100000); --data still gives the historical run they are compared with.
     #[arg(
         long,
         value_name = "N",
@@ -36,7 +36,7 @@ pub(super) struct RobustnessArgs {
         allow_negative_numbers = true
     )]
     monte_carlo: Option<usize>,
-    /// Run on this many block-bootstrap resamples of the data's returns (1 to 100000).
+    /// Run on this many block-bootstrap resamples of the data's returns (at most 100000).
     #[arg(
         long,
         value_name = "N",

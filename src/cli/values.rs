@@ -79,11 +79,12 @@ pub(super) fn whole(
             .ok()
             .filter(|n| (min..=max).contains(n))
             .ok_or_else(|| {
-                if max == usize::MAX {
-                    format!("must be a whole number of at least {min}")
+                let most = if max == usize::MAX {
+                    String::new()
                 } else {
-                    format!("must be a whole number from {min} to {max}")
-                }
+                    format!(" and at most {max}")
+                };
+                format!("must be a whole number of at least {min}{most}")
             })
     }
 }
@@ -118,7 +119,7 @@ mod tests {
         assert_eq!(paths("10"), Ok(10));
         assert_eq!(
             paths("0").unwrap_err(),
-            "must be a whole number from 1 to 10"
+            "must be a whole number of at least 1 and at most 10"
         );
         assert_eq!(
             whole(1, usize::MAX)("-3").unwrap_err(),
