@@ -307,6 +307,34 @@ fn a_thread_count_above_the_cap_is_refused_in_one_line() {
 }
 
 #[test]
+fn a_thread_pool_that_cannot_start_is_an_error_not_a_panic() {
+    // Regression: rayon built its pool at the first parallel run and panicked (exit 101) when
+    // the threads could not start. Here 1000 threads' stacks (2 MiB each) cannot fit under a
+    // 400 MB address-space limit.
+    let out = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new("sh")
+        .args(["-c", "ulimit -v 400000 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_backtest"))
+        .args(["--strategy", "buy-and-hold", "--no-charts", "--out"])
+        .arg(out.path().join("report"))
+        .current_dir(common::root())
+        .env("RAYON_NUM_THREADS", "1000")
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    if output.status.success() {
+        eprintln!(
+            "SKIPPED a_thread_pool_that_cannot_start: 1000 threads started under a 400 MB \
+             address-space limit here, so the failure could not be provoked"
+        );
+        return;
+    }
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: the thread pool: "), "{stderr}");
+}
+
+#[test]
 fn a_parameter_given_twice_is_refused() {
     // Regression: `--param fast=10 --param fast=20` ran with 20 (sweep refused the same).
     let out = tempfile::tempdir().unwrap();
