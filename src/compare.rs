@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::report::summary::{SCHEMA_VERSION, Summary};
-use crate::report::text::Table;
+use crate::report::text::{Table, markdown_cell};
 use crate::{Error, Result};
 
 /// The pseudo-field of a strategy found on one side only.
@@ -200,13 +200,53 @@ impl Tolerances {
         Ok(tolerances)
     }
 
+    /// Refuses an override that names no number of `sets`: a typo (`sharp=0.01`) would be
+    /// ignored silently, every Sharpe ratio then held to the default tolerance.
+    ///
+    /// # Errors
+    /// The first such override; the message lists the numbers' names.
+    pub fn check(&self, sets: &[&Set]) -> Result<()> {
+        let numbers: Vec<String> = sets
+            .iter()
+            .flat_map(|set| set.summaries.values())
+            .flat_map(|(_, value)| flatten(value))
+            .filter(|(_, leaf)| matches!(leaf, Leaf::Number(_) | Leaf::Null))
+            .map(|(path, _)| path)
+            .collect();
+        for (field, _) in &self.overrides {
+            if !numbers.iter().any(|path| applies(field, path)) {
+                let mut names: Vec<&str> = numbers
+                    .iter()
+                    .map(|path| path.rsplit('.').next().unwrap_or(path))
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                return Err(Error::Usage(format!(
+                    "--tolerance {field:?} names no number of the summaries compared; a field \
+                     is a path such as metrics.sharpe or its last part, one of: {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn of(&self, path: &str) -> f64 {
         self.overrides
             .iter()
             .rev()
-            .find(|(field, _)| path == field || path.ends_with(&format!(".{field}")))
+            .find(|(field, _)| applies(field, path))
             .map_or(self.default, |(_, value)| *value)
     }
+}
+
+/// Whether a tolerance given for `field` holds for the value at `path`: the path itself or its
+/// last parts (`sharpe` for `metrics.sharpe` and `benchmark.metrics.sharpe`).
+fn applies(field: &str, path: &str) -> bool {
+    path == field
+        || path
+            .strip_suffix(field)
+            .is_some_and(|head| head.ends_with('.'))
 }
 
 /// What happened to one value.
@@ -308,6 +348,8 @@ pub fn compare(baseline: &Set, current: &Set, tolerances: &Tolerances) -> Compar
 #[derive(Debug, Clone, PartialEq)]
 enum Leaf {
     Number(f64),
+    /// An undefined number (a Sharpe ratio without variance...), or an absent date.
+    Null,
     Text(String),
 }
 
@@ -315,6 +357,7 @@ impl Leaf {
     fn text(&self) -> String {
         match self {
             Leaf::Number(x) => x.to_string(),
+            Leaf::Null => "null".into(),
             Leaf::Text(t) => t.clone(),
         }
     }
@@ -352,6 +395,9 @@ fn flatten(value: &Value) -> BTreeMap<String, Leaf> {
             }
             Value::String(s) => {
                 out.insert(path.to_string(), Leaf::Text(s.clone()));
+            }
+            Value::Null => {
+                out.insert(path.to_string(), Leaf::Null);
             }
             other => {
                 out.insert(path.to_string(), Leaf::Text(other.to_string()));
@@ -460,7 +506,7 @@ impl Comparison {
         }
         for s in &self.strategies {
             if markdown {
-                let _ = writeln!(out, "### {}: {}\n", s.strategy, s.status());
+                let _ = writeln!(out, "### {}: {}\n", markdown_cell(&s.strategy), s.status());
             } else {
                 let _ = writeln!(out, "{}: {}", s.strategy, s.status());
             }

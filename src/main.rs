@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     match backtest::cli::main() {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            backtest::cli::warn(&format!("error: {error}"));
             ExitCode::from(error.exit_code())
         }
     }

@@ -9,6 +9,10 @@ use serde::Serialize;
 use crate::metrics::Drawdown;
 use crate::{Date, Error};
 
+/// The longest window name, in characters: names are keys of `summary.json` and cells of the
+/// report's tables; a longer one is a pasted paragraph, not a name.
+pub const MAX_NAME_CHARS: usize = 64;
+
 /// A named date range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
@@ -36,6 +40,13 @@ impl FromStr for Window {
         let (from, to) = (parse(from)?, parse(to)?);
         if name.trim().is_empty() || from >= to {
             return Err(invalid());
+        }
+        let length = name.trim().chars().count();
+        if length > MAX_NAME_CHARS {
+            return Err(Error::Usage(format!(
+                "--window name of {length} characters is longer than the {MAX_NAME_CHARS} a \
+                 name may have"
+            )));
         }
         Ok(Window {
             name: name.trim().to_string(),

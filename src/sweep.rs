@@ -13,7 +13,7 @@ use std::str::FromStr;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::metrics::{self, Performance};
-use crate::report::text::{number, percent};
+use crate::report::text::{markdown_cell, number, percent};
 use rayon::prelude::*;
 
 use crate::indicators::Lines;
@@ -26,6 +26,10 @@ const EULER_GAMMA: f64 = 0.577_215_664_9;
 
 /// More combinations than this is almost surely a typo in a step, not a sweep anyone wants.
 const MAX_COMBINATIONS: usize = 100_000;
+
+/// The most decimals a bound or step of a range may have: an f64 holds 15 significant decimal
+/// digits (`f64::DIGITS`), so further ones are noise, and the values print with as many.
+const MAX_DECIMALS: usize = f64::DIGITS as usize;
 
 /// The values one parameter takes in a sweep, as they are passed to `--param`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,8 +54,16 @@ impl FromStr for Grid {
         let values = if let Some((range, step)) = spec.split_once(':') {
             let (from, to) = range.split_once("..").ok_or_else(form)?;
             range_values(from.trim(), to.trim(), step.trim()).ok_or_else(|| {
-                format!("{text:?}: FROM..TO:STEP needs numbers, FROM <= TO and STEP > 0")
+                format!(
+                    "{text:?}: FROM..TO:STEP needs numbers with at most {MAX_DECIMALS} \
+                     decimals, FROM <= TO, STEP > 0 and at most {MAX_COMBINATIONS} values"
+                )
             })?
+        } else if spec.contains("..") {
+            // Read as a list, `1..1000` would be one value the strategy refuses.
+            return Err(format!(
+                "{text:?}: a range needs a step, as NAME=FROM..TO:STEP (e.g. {name}=1..100:5)"
+            ));
         } else {
             spec.split(',').map(|v| v.trim().to_string()).collect()
         };
@@ -74,7 +86,7 @@ fn range_values(from: &str, to: &str, step: &str) -> Option<Vec<String>> {
         if step <= 0 || from > to {
             return None;
         }
-        let count = (to - from) / step + 1;
+        let count = to.checked_sub(from)? / step + 1;
         if count > i64::try_from(MAX_COMBINATIONS).ok()? {
             return None;
         }
@@ -82,9 +94,11 @@ fn range_values(from: &str, to: &str, step: &str) -> Option<Vec<String>> {
     }
     let decimals = [from, to, step]
         .iter()
-        .map(|s| s.split_once('.').map_or(0, |(_, d)| d.len()))
-        .max()
-        .unwrap_or(0);
+        .map(|s| decimals_of(s))
+        .try_fold(0, |most, d| Some(most.max(d?)))?;
+    if decimals > MAX_DECIMALS {
+        return None;
+    }
     let (from, to, step) = (
         from.parse::<f64>().ok()?,
         to.parse::<f64>().ok()?,
@@ -105,6 +119,29 @@ fn range_values(from: &str, to: &str, step: &str) -> Option<Vec<String>> {
         i += 1.0;
     }
     Some(values)
+}
+
+/// The decimals a number as written needs: `0.25` 2, `5` 0, and in exponent form `1.5e-3` 4
+/// (the mantissa's decimals less the exponent); `None` for an exponent that is not a number.
+fn decimals_of(text: &str) -> Option<usize> {
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let written = mantissa.split_once('.').map_or(0, |(_, d)| d.len());
+    let needed = i64::try_from(written).ok()?.checked_sub(exponent)?;
+    usize::try_from(needed.max(0)).ok()
+}
+
+/// `fast=10 slow=50`: the values of one combination with the names of their parameters.
+#[must_use]
+pub fn setting(names: &[String], values: &[String]) -> String {
+    names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Every combination of the grids' values, the first grid varying slowest: the order of the
@@ -351,6 +388,7 @@ impl Plan {
                 )));
             }
         }
+        let names: Vec<String> = grids.iter().map(|g| g.name.clone()).collect();
         let mut candidates = Vec::new();
         let mut skipped = Vec::new();
         for values in combinations(grids)? {
@@ -374,8 +412,16 @@ impl Plan {
                 Err(other) => return Err(other),
             }
         }
+        if let (true, Some((values, reason))) = (candidates.is_empty(), skipped.first()) {
+            return Err(Error::Usage(format!(
+                "the strategy refused every one of the {} combinations, the first ({}) with: \
+                 {reason}",
+                skipped.len(),
+                setting(&names, values)
+            )));
+        }
         Ok(Plan {
-            names: grids.iter().map(|g| g.name.clone()).collect(),
+            names,
             candidates,
             skipped,
         })
@@ -544,8 +590,16 @@ impl Sweep {
 
     /// The Markdown summary (`sweep.md`, and the terminal): the best `top` combinations by
     /// `metric`, how many ran and were skipped, and the best one's deflated Sharpe ratio.
+    /// Names and values are escaped as table cells (a `|` in a symbol would split a cell).
     #[must_use]
     pub fn markdown(&self, metric: Metric, top: usize) -> String {
+        let cells = |texts: &[String]| {
+            texts
+                .iter()
+                .map(|t| markdown_cell(t))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
         let mut out = format!(
             "# Sweep of {}\n\n{} combinations run, {} skipped (refused by the strategy).\n\n",
             self.strategy,
@@ -558,7 +612,7 @@ impl Sweep {
             "Best {} by {}:\n\n| rank | {} | total return | CAGR | Sharpe | max drawdown | trades | PSR |",
             top.min(ranked.len()),
             metric.name(),
-            self.names.join(" | ")
+            cells(&self.names)
         );
         let _ = writeln!(out, "{}|", "|---".repeat(self.names.len() + 7));
         for (rank, row) in ranked.iter().take(top).enumerate() {
@@ -567,7 +621,7 @@ impl Sweep {
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 rank + 1,
-                row.values.join(" | "),
+                cells(&row.values),
                 percent(Some(p.total_return)),
                 percent(p.cagr),
                 number(p.sharpe),
@@ -581,12 +635,7 @@ impl Sweep {
                 out,
                 "\nDeflated Sharpe ratio of the best ({}): {} (probability that its Sharpe ratio \
                  beats the best of {} trials of pure noise)",
-                self.names
-                    .iter()
-                    .zip(&best.values)
-                    .map(|(n, v)| format!("{n}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                setting(&self.names, &best.values),
                 number(self.deflated_sharpe(best)),
                 self.rows.len()
             );
@@ -617,7 +666,18 @@ mod tests {
             (g.name.as_str(), g.values),
             ("slow", vec!["50".into(), "100".into()])
         );
+        let g: Grid = "k=0..0.0003:1e-4".parse().unwrap();
+        assert_eq!(
+            g.values,
+            ["0.0000", "0.0001", "0.0002", "0.0003"],
+            "exponent steps"
+        );
         assert!("fast=20..5:5".parse::<Grid>().is_err());
+        assert!(
+            "fast=-9000000000000000000..9000000000000000000:1"
+                .parse::<Grid>()
+                .is_err()
+        );
         assert!("fast=5..20:0".parse::<Grid>().is_err());
         assert!("fast".parse::<Grid>().is_err());
     }

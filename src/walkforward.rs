@@ -19,9 +19,9 @@ use chrono::Months;
 use crate::engine::EngineOptions;
 use crate::indicators::Lines;
 use crate::metrics::{self, Performance};
-use crate::report::text::{number, percent};
+use crate::report::text::{markdown_cell, number, percent};
 use crate::run::{RunRequest, Setup};
-use crate::sweep::{Grid, Metric, Plan, Row, Sweep, evaluate_all, field};
+use crate::sweep::{Grid, Metric, Plan, Row, Sweep, evaluate_all, field, setting};
 use crate::{Date, Error, Result};
 
 /// A calendar span: `5y`, `18m`.
@@ -248,6 +248,8 @@ pub fn run(
 ) -> Result<WalkForward> {
     let setup = Setup::new(template)?;
     let plan = Plan::new(&setup, grids)?;
+    // `Plan::new` refuses a plan whose every combination the strategy refused, so there is a
+    // first candidate; say so rather than index.
     let Some(symbols) = plan.candidates.first().map(|c| &c.symbols) else {
         return Err(Error::Usage(format!(
             "strategy {} refused every combination of the grids",
@@ -411,7 +413,8 @@ impl WalkForward {
         );
         let line = |label: &str, p: &Performance| {
             format!(
-                "| {label} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} |\n",
+                markdown_cell(label),
                 percent(Some(p.total_return)),
                 percent(p.cagr),
                 number(p.sharpe),
@@ -440,7 +443,10 @@ impl WalkForward {
                 w.train.1,
                 w.test.0,
                 w.test.1,
-                chosen.map_or_else(|| "none: stayed in cash".into(), |r| self.label(&r.values)),
+                chosen.map_or_else(
+                    || "none: stayed in cash".into(),
+                    |r| markdown_cell(&self.label(&r.values))
+                ),
                 number(chosen.and_then(|r| self.metric.of(&r.performance))),
                 percent(Some(w.performance.total_return)),
                 percent(Some(w.performance.max_drawdown))
@@ -457,12 +463,7 @@ impl WalkForward {
 
     /// `fast=10 slow=50`.
     fn label(&self, values: &[String]) -> String {
-        self.names
-            .iter()
-            .zip(values)
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        setting(&self.names, values)
     }
 }
 

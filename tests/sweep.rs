@@ -152,6 +152,55 @@ fn an_unknown_grid_name_is_a_usage_error_listing_the_valid_ones() {
 }
 
 #[test]
+fn a_range_without_a_step_is_refused_saying_the_form_with_one() {
+    // Regression: `fast=1..1000` was read as one value, `1..1000`, that the strategy refused.
+    let dir = tempfile::tempdir().unwrap();
+    let output = sweep(dir.path(), &["fast=1..1000"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let first = stderr.lines().next().unwrap();
+    assert!(
+        first.contains("'--grid ")
+            && first.contains("a range needs a step, as NAME=FROM..TO:STEP (e.g. fast=1..100:5)"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("sweep.csv").exists());
+}
+
+#[test]
+fn a_sweep_whose_every_combination_is_refused_fails_naming_the_first_refusal() {
+    // Regression: it wrote an empty ranking and exited 0.
+    let dir = tempfile::tempdir().unwrap();
+    let output = sweep(dir.path(), &["fast=50,60", "slow=10,20"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: the strategy refused every one of the 4 combinations, the first \
+             (fast=50 slow=10) with: "
+        ) && stderr.contains("slow"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("sweep.csv").exists());
+}
+
+#[test]
+fn a_range_with_more_decimals_than_f64_holds_is_refused_not_a_panic() {
+    // Format precisions stop at 65,535: a bound written with 70,000 decimals panicked.
+    let dir = tempfile::tempdir().unwrap();
+    let grid = format!("fast=0.{}1..1:0.5", "0".repeat(70_000));
+    let output = sweep(dir.path(), &[&grid]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("with at most 15 decimals"),
+        "{}",
+        &stderr[stderr.len() - 200..]
+    );
+}
+
+#[test]
 fn the_same_sweep_twice_gives_a_byte_identical_csv() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for dir in [&a, &b] {

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use super::compare::OutputArgs;
 use crate::Result;
 use crate::baseline::{self, Locations, Which};
+use crate::compare::Set;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum BaselineCommand {
@@ -64,10 +65,10 @@ impl Common {
             Some(which) => Ok(vec![which]),
             None if real_data => Ok(vec![Which::Sample, Which::Real]),
             None => {
-                eprintln!(
+                super::warn(&format!(
                     "real-data baselines SKIPPED: {} is absent; checking the sample only",
                     self.market_data.display()
-                );
+                ));
                 Ok(vec![Which::Sample])
             }
         }
@@ -96,8 +97,12 @@ pub(super) fn baseline(command: &BaselineCommand) -> Result<ExitCode> {
         } => {
             let at = common.locations();
             let tolerances = output.tolerances()?;
+            super::refuse_repeated_params(params)?;
             let mut drift = false;
             for which in common.sets()? {
+                // The committed summaries say which numbers a tolerance may name; checked
+                // before the runs, which take long.
+                tolerances.check(&[&Set::load(&at.baselines.join(which.dir_name()))?])?;
                 let comparison = baseline::check(which, &at, params, &tolerances)?;
                 drift |= comparison.drift;
                 super::emit(&format!("{} baselines: ", which.dir_name()))?;

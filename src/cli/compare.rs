@@ -45,6 +45,7 @@ pub(super) fn compare_sets(args: &CompareArgs) -> Result<ExitCode> {
     let tolerances = args.output.tolerances()?;
     let baseline = Set::load(&args.baseline)?;
     let current = Set::load(&args.current)?;
+    tolerances.check(&[&baseline, &current])?;
     let comparison = compare(&baseline, &current, &tolerances);
     super::emit(&comparison.render(args.output.format()))?;
     Ok(super::drift_code(comparison.drift))

@@ -9,6 +9,7 @@ mod robustness;
 mod run;
 mod sweep;
 mod synth;
+mod values;
 mod walkforward;
 
 use std::path::{Path, PathBuf};
@@ -99,7 +100,20 @@ pub struct Inputs {
 
 impl Inputs {
     /// A request for `strategy` on these inputs, every other option at its default.
+    ///
+    /// # Errors
+    /// A parameter or a symbol given twice, or a `--from` after the `--to`.
     fn request(&self, strategy: &str) -> Result<crate::run::RunRequest> {
+        refuse_repeated_params(&self.params)?;
+        // Symbols match their files case-insensitively, so `SPY,spy` is SPY twice.
+        if let Some((first, second)) = repeated(&self.symbols, |a, b| {
+            a.trim().eq_ignore_ascii_case(b.trim())
+        }) {
+            return Err(crate::Error::Usage(format!(
+                "--symbols names {first:?} twice (as {first:?} and {second:?}); name each symbol \
+                 once"
+            )));
+        }
         Ok(crate::run::RunRequest {
             params: self.params.clone(),
             data: self.data.clone(),
@@ -127,12 +141,79 @@ impl DataArgs {
     }
 }
 
+/// The first item of `items` that is `same` as an earlier one, with that earlier one.
+fn repeated<T>(items: &[T], same: impl Fn(&T, &T) -> bool) -> Option<(&T, &T)> {
+    items.iter().enumerate().find_map(|(i, item)| {
+        items[..i]
+            .iter()
+            .find(|earlier| same(earlier, item))
+            .map(|earlier| (earlier, item))
+    })
+}
+
+/// Refuses a `--param` key given twice: one of the values would silently win (`sweep` refuses
+/// a parameter both fixed and swept the same way).
+///
+/// # Errors
+/// The first key given twice, with both values.
+fn refuse_repeated_params(pairs: &[String]) -> Result<()> {
+    let key = |pair: &String| pair.split_once('=').map(|(k, _)| k.trim().to_string());
+    match repeated(pairs, |a, b| key(a).is_some() && key(a) == key(b)) {
+        Some((first, second)) => Err(crate::Error::Usage(format!(
+            "--param {first:?} and --param {second:?} set one parameter twice; give it once"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The most worker threads `RAYON_NUM_THREADS` may ask for. Each is an OS thread with its own
+/// stack; thousands of them are a typo that would exhaust the process's threads, not a
+/// machine (one per core is the default).
+const MAX_THREADS: usize = 1024;
+
+/// Builds the global thread pool that the parallel runs share, with `RAYON_NUM_THREADS` workers
+/// when it is set (0 or unset: one per core). Built here, before any work, so that a bad value
+/// or a failed build is an error with one line instead of a panic at the first parallel run.
+///
+/// # Errors
+/// The variable is not a whole number up to [`MAX_THREADS`], or the threads cannot be started.
+fn thread_pool() -> Result<()> {
+    const VARIABLE: &str = "RAYON_NUM_THREADS";
+    let threads = match std::env::var_os(VARIABLE) {
+        None => 0,
+        Some(value) => value
+            .to_str()
+            .and_then(|text| text.trim().parse::<usize>().ok())
+            .filter(|n| *n <= MAX_THREADS)
+            .ok_or_else(|| {
+                crate::Error::Usage(format!(
+                    "{VARIABLE} must be a whole number of worker threads from 1 to \
+                     {MAX_THREADS} (0 or unset: one per core), not {:?}",
+                    value.to_string_lossy()
+                ))
+            })?,
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .map_err(|e| crate::Error::io("the thread pool", std::io::Error::other(e)))
+}
+
+/// Writes one line to standard error. A standard error that cannot be written (`2>/dev/full`,
+/// a closed pipe) loses the line, never the exit code: `eprintln!` would panic there, and the
+/// process end with 101 instead of its code.
+pub fn warn(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Parses the command line and runs it; the process's exit code on success.
 ///
 /// # Errors
 /// Whatever the command fails with; `main` prints it and exits with its code.
 pub fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
+    thread_pool()?;
     match cli.command {
         Some(Command::Run(args)) => run::run(&args),
         None => run::run(&cli.run),

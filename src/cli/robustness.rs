@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::{ArgGroup, Args};
 
-use super::Inputs;
-use super::progress;
+use super::values::whole;
+use super::{Inputs, progress};
 use crate::Result;
 use crate::report::charts::{ChartStyle, Distribution, distribution_chart};
 use crate::robustness::{self, Method, Robustness};
@@ -16,24 +16,45 @@ use crate::robustness::{self, Method, Robustness};
 /// short enough that 25 years give hundreds of blocks to draw from.
 const DEFAULT_BLOCK: usize = 20;
 
+/// The most paths a run may ask for, as sweeps are capped at 100,000 combinations: each path
+/// is a whole backtest and its row is kept, so a billion paths would exhaust memory (160 GB)
+/// before the first percentile; a hundred thousand already pin the 5th percentile closely.
+const MAX_PATHS: usize = 100_000;
+
 #[derive(Debug, Clone, Args)]
 #[command(group(ArgGroup::new("paths").required(true).args(["monte_carlo", "bootstrap"])))]
 pub(super) struct RobustnessArgs {
     /// Strategy to run (see `backtest list`).
     #[arg(long)]
     strategy: String,
-    /// Run on this many seeded synthetic paths of the sample generator (seeds S, S+1...);
-    /// --data still gives the historical run they are compared with.
-    #[arg(long, value_name = "N")]
+    /// Run on this many seeded synthetic paths of the sample generator (seeds S, S+1...; at
+    /// most 100000); --data still gives the historical run they are compared with.
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = whole(1, MAX_PATHS),
+        allow_negative_numbers = true
+    )]
     monte_carlo: Option<usize>,
-    /// Run on this many block-bootstrap resamples of the data's returns.
-    #[arg(long, value_name = "N")]
+    /// Run on this many block-bootstrap resamples of the data's returns (at most 100000).
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = whole(1, MAX_PATHS),
+        allow_negative_numbers = true
+    )]
     bootstrap: Option<usize>,
-    /// Bars per bootstrap block [default: 20].
-    #[arg(long, value_name = "L", conflicts_with = "monte_carlo")]
+    /// Bars per bootstrap block, at least 1 [default: 20].
+    #[arg(
+        long,
+        value_name = "L",
+        conflicts_with = "monte_carlo",
+        value_parser = whole(1, usize::MAX),
+        allow_negative_numbers = true
+    )]
     block: Option<usize>,
     /// Seed of the first path; path k uses seed + k.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     seed: u64,
     #[command(flatten)]
     inputs: Inputs,

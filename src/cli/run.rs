@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::Inputs;
+use super::{Inputs, values};
 use crate::data::PriceMode;
 use crate::engine::{EngineOptions, FillMode};
 use crate::report::{self, ChartOptions};
@@ -31,23 +31,44 @@ pub(super) struct RunArgs {
     /// When orders fill: at the next bar's open, or at the signal bar's close.
     #[arg(long, value_enum, default_value_t = FillMode::NextOpen)]
     fill: FillMode,
-    /// Starting cash.
-    #[arg(long, default_value_t = 100_000.0)]
+    /// Starting cash (more than 0, at most 1e12).
+    #[arg(
+        long,
+        default_value_t = 100_000.0,
+        value_parser = values::cash,
+        allow_negative_numbers = true
+    )]
     cash: f64,
     /// Trade whole units only (floor; leftover cash kept).
     #[arg(long)]
     whole_units: bool,
-    /// Commission in basis points of traded value.
-    #[arg(long, default_value_t = 0.0)]
+    /// Commission in basis points of traded value; with the slippage, below 10000 (100%).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_parser = values::cost_bps,
+        allow_negative_numbers = true
+    )]
     commission_bps: f64,
-    /// Slippage in basis points of traded value, against the trader.
-    #[arg(long, default_value_t = 0.0)]
+    /// Slippage in basis points of traded value, against the trader; with the commission,
+    /// below 10000 (100%).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_parser = values::cost_bps,
+        allow_negative_numbers = true
+    )]
     slippage_bps: f64,
     /// Trade prices adjusted by `Adj Close` / `Close` where a file has it, or raw.
     #[arg(long, value_enum, default_value_t = PriceMode::Adjusted)]
     prices: PriceMode,
-    /// Annual risk-free rate for Sharpe and Sortino (0.02 = 2%).
-    #[arg(long, default_value_t = 0.0)]
+    /// Annual risk-free rate for Sharpe and Sortino (0.02 = 2%; above -1, at most 1).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_parser = values::rate,
+        allow_negative_numbers = true
+    )]
     risk_free: f64,
     /// A stress window to report besides the built-in ones, as NAME=FROM..TO (repeatable).
     #[arg(long = "window", value_name = "NAME=FROM..TO")]
@@ -56,8 +77,14 @@ pub(super) struct RunArgs {
     /// as history, so its indicators are warm, and starts holding what it would have held.
     #[arg(long, value_name = "DATE")]
     trade_from: Option<crate::Date>,
-    /// Largest sum of absolute target weights a strategy may ask for.
-    #[arg(long, default_value_t = 1.0)]
+    /// Largest sum of absolute target weights a strategy may ask for (more than 0, at most
+    /// 100).
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_parser = values::leverage,
+        allow_negative_numbers = true
+    )]
     max_leverage: f64,
     /// Report directory (default: reports/<strategy>, or reports/ with --all).
     #[arg(long)]
@@ -79,27 +106,37 @@ fn parse_size(text: &str) -> std::result::Result<(u32, u32), String> {
         .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)));
     match parsed {
         Some((w, h)) if (200..=10_000).contains(&w) && (200..=10_000).contains(&h) => Ok((w, h)),
-        _ => Err(format!(
-            "{text:?} is not WIDTHxHEIGHT with each side from 200 to 10000"
-        )),
+        _ => Err("must be WIDTHxHEIGHT with each side from 200 to 10000".into()),
     }
 }
 
 impl RunArgs {
     fn request(&self, strategy: &str) -> Result<RunRequest> {
-        let positive = |name: &str, value: f64| {
-            if value.is_finite() && value >= 0.0 {
-                Ok(value)
-            } else {
-                Err(Error::Usage(format!(
-                    "--{name} must be a number of at least 0, not {value}"
-                )))
-            }
-        };
-        if !(self.cash.is_finite() && self.cash > 0.0) {
+        let costs = self.commission_bps + self.slippage_bps;
+        if costs >= values::FULL_COST_BPS {
             return Err(Error::Usage(format!(
-                "--cash must be positive, not {}",
-                self.cash
+                "--commission-bps {} plus --slippage-bps {} is {costs} bps, 100% of traded value \
+                 or more; their sum must be below 10000",
+                self.commission_bps, self.slippage_bps
+            )));
+        }
+        // A window's name is its key in `summary.json` and `compare`: two of one name would be
+        // one result shown twice, or one hiding the other.
+        let built_in = crate::stress::built_in();
+        if let Some(window) = self
+            .windows
+            .iter()
+            .find(|w| built_in.iter().any(|b| b.name == w.name))
+        {
+            return Err(Error::Usage(format!(
+                "--window {:?}: a built-in window has that name; choose another",
+                window.name
+            )));
+        }
+        if let Some((_, window)) = super::repeated(&self.windows, |a, b| a.name == b.name) {
+            return Err(Error::Usage(format!(
+                "--window {:?} is given twice; each window needs its own name",
+                window.name
             )));
         }
         Ok(RunRequest {
@@ -109,9 +146,9 @@ impl RunArgs {
                 cash: self.cash,
                 fill: self.fill,
                 whole_units: self.whole_units,
-                commission_bps: positive("commission-bps", self.commission_bps)?,
-                slippage_bps: positive("slippage-bps", self.slippage_bps)?,
-                max_leverage: positive("max-leverage", self.max_leverage)?,
+                commission_bps: self.commission_bps,
+                slippage_bps: self.slippage_bps,
+                max_leverage: self.max_leverage,
             },
             risk_free: self.risk_free,
             windows: self.windows.clone(),

@@ -26,8 +26,13 @@ pub(super) struct SweepArgs {
     /// What to rank the combinations by.
     #[arg(long, value_enum, default_value_t = Metric::Sharpe)]
     metric: Metric,
-    /// How many of the best combinations to show.
-    #[arg(long, default_value_t = 10)]
+    /// How many of the best combinations to show (at least 1).
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_parser = super::values::whole(1, usize::MAX),
+        allow_negative_numbers = true
+    )]
     top: usize,
     /// Output directory (default: reports/sweep-<strategy>).
     #[arg(long)]

@@ -17,7 +17,9 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    /// Appends the table with aligned columns: labels left, values right.
+    /// Appends the table with aligned columns: labels left, values right. The padding is
+    /// written out rather than asked of `format!`, whose widths stop at 65,535 (a longer cell,
+    /// from a long name or a hostile summary given to `compare`, would panic there).
     pub(crate) fn terminal(&self, out: &mut String) {
         let widths: Vec<usize> = (0..self.heading.len())
             .map(|c| {
@@ -28,38 +30,90 @@ impl Table {
                     .unwrap_or(0)
             })
             .collect();
+        let pad = |out: &mut String, cell: &str, width: usize| {
+            out.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+        };
         for row in std::iter::once(&self.heading).chain(&self.rows) {
-            let _ = write!(out, "  {:<w$}", row[0], w = widths[0]);
+            out.push_str("  ");
+            out.push_str(&row[0]);
+            pad(out, &row[0], widths[0]);
             for (cell, w) in row.iter().zip(&widths).skip(1) {
-                let _ = write!(out, "   {cell:>w$}");
+                out.push_str("   ");
+                pad(out, cell, *w);
+                out.push_str(cell);
             }
             out.push('\n');
         }
     }
 
-    /// Appends the table as Markdown.
+    /// Appends the table as Markdown, every cell escaped by [`markdown_cell`].
     pub(crate) fn markdown(&self, out: &mut String) {
-        let _ = writeln!(out, "| {} |", self.heading.join(" | "));
+        let line = |cells: &[String]| {
+            let cells: Vec<String> = cells.iter().map(|c| markdown_cell(c)).collect();
+            cells.join(" | ")
+        };
+        let _ = writeln!(out, "| {} |", line(&self.heading));
         let _ = writeln!(out, "|---{}|", "|---:".repeat(self.heading.len() - 1));
         for row in &self.rows {
-            let _ = writeln!(out, "| {} |", row.join(" | ").trim_start());
+            let _ = writeln!(out, "| {} |", line(row).trim_start());
         }
     }
 }
 
+/// `text` as one cell of a Markdown table: a `|` would end the cell and a line break the
+/// table, so they are escaped (`\|`, `<br>`), and so is a backslash (`\\`), which would
+/// otherwise escape what follows it. Every Markdown table of the reports goes through this.
+#[must_use]
+pub(crate) fn markdown_cell(text: &str) -> String {
+    let mut cell = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => cell.push_str("\\\\"),
+            '|' => cell.push_str("\\|"),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' | '\u{2028}' | '\u{2029}' => cell.push_str("<br>"),
+            c => cell.push(c),
+        }
+    }
+    cell
+}
+
+/// Magnitudes from which a percentage or a ratio prints in exponent form (`1.234e77%`): a CAGR
+/// of 10^75 written out takes 78 digits and widens every table it is in, and no digit past
+/// the fourth says anything.
+const EXPONENT_FROM: f64 = 1e6;
+
+/// Amounts of money from which [`money`] prints in exponent form, for the same reason: far
+/// beyond any cash a run may start with (at most 1e12).
+const EXPONENT_MONEY_FROM: f64 = 1e15;
+
+/// `x` in exponent form with three decimals (`1.234e77`) when `|x|` is `limit` or more.
+fn exponent(x: f64, limit: f64) -> Option<String> {
+    (x.abs() >= limit).then(|| format!("{x:.3e}"))
+}
+
 /// A fraction as a percentage with two decimals, `n/a` where undefined.
 pub(crate) fn percent(x: Option<f64>) -> String {
-    x.map_or("n/a".into(), |x| format!("{:.2}%", x * 100.0))
+    x.map_or("n/a".into(), |x| {
+        let x = x * 100.0;
+        exponent(x, EXPONENT_FROM).unwrap_or_else(|| format!("{x:.2}")) + "%"
+    })
 }
 
 /// A ratio with three decimals, `n/a` where undefined.
 pub(crate) fn number(x: Option<f64>) -> String {
-    x.map_or("n/a".into(), |x| format!("{x:.3}"))
+    x.map_or("n/a".into(), |x| {
+        exponent(x, EXPONENT_FROM).unwrap_or_else(|| format!("{x:.3}"))
+    })
 }
 
 /// `1234567.891` → `1,234,567.89`.
 #[must_use]
 pub fn money(x: f64) -> String {
+    if let Some(text) = exponent(x, EXPONENT_MONEY_FROM) {
+        return text;
+    }
     let text = format!("{:.2}", x.abs());
     let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
     let mut grouped = String::new();
@@ -140,9 +194,11 @@ fn metrics_table(summary: &Summary) -> Table {
             both("Max drawdown", |p| percent(Some(p.max_drawdown))),
             both("  peak", |p| p.max_drawdown_peak.to_string()),
             both("  trough", |p| p.max_drawdown_trough.to_string()),
-            both("  recovery", |p| {
-                p.max_drawdown_recovery
-                    .map_or("not recovered".into(), |d| d.to_string())
+            both("  recovery", |p| match p.max_drawdown_recovery {
+                Some(date) => date.to_string(),
+                // Equity that never fell below its peak has nothing to recover from.
+                None if p.max_drawdown == 0.0 => "no drawdown".into(),
+                None => "not recovered".into(),
             }),
             both("  days", |p| p.max_drawdown_days.to_string()),
             both("Calmar", |p| number(p.calmar)),
@@ -382,6 +438,44 @@ pub fn markdown(summary: &Summary) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_percentages_and_ratios_print_in_exponent_form() {
+        assert_eq!(percent(Some(1e75)), "1.000e77%");
+        assert_eq!(percent(Some(-12_345.678)), "-1.235e6%");
+        assert_eq!(percent(Some(9_999.0)), "999900.00%");
+        assert_eq!(number(Some(5.262e16)), "5.262e16");
+        assert_eq!(number(Some(292.742_4)), "292.742");
+        assert_eq!(money(2.5e300), "2.500e300");
+        assert_eq!(money(999_999_999_999.994), "999,999,999,999.99");
+    }
+
+    #[test]
+    fn markdown_cells_escape_pipes_backslashes_and_line_breaks() {
+        assert_eq!(markdown_cell("a|b"), "a\\|b");
+        assert_eq!(markdown_cell("c:\\x"), "c:\\\\x");
+        assert_eq!(markdown_cell("x\r\ny\nz\u{2028}w"), "x<br>y<br>z<br>w");
+        assert_eq!(markdown_cell("covid-crash"), "covid-crash");
+    }
+
+    #[test]
+    fn a_cell_wider_than_format_widths_allow_is_padded() {
+        let long = "x".repeat(70_000);
+        let table = Table {
+            heading: vec![String::new(), "value".into()],
+            rows: vec![
+                vec![long.clone(), "1".into()],
+                vec!["b".into(), long.clone()],
+            ],
+        };
+        let mut out = String::new();
+        table.terminal(&mut out);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[1], format!("  {long}   {}1", " ".repeat(69_999)));
+        assert_eq!(lines[2], format!("  b{}   {long}", " ".repeat(69_999)));
+    }
+
     #[test]
     fn money_groups_thousands_and_keeps_cents() {
         assert_eq!(super::money(951_320.853_3), "951,320.85");
