@@ -8,10 +8,16 @@
 //! the bars where an answer comes or targets wait to fill, and finally marks every bar to its
 //! close, a stretch between two fills at a time. Nothing is allocated per bar except the
 //! targets a strategy chooses to emit.
+//!
+//! What a run publishes is settled last (`solvency.rs`): every number is finite or the run is
+//! refused naming the first bar where one would not be, and a run whose equity reaches zero
+//! ends there as ruined, its shortfall written off, so equity never reads below zero.
 
 mod portfolio;
+mod solvency;
 
 pub use portfolio::{Fill, Side};
+pub use solvency::Ruin;
 
 use serde::Serialize;
 
@@ -50,6 +56,14 @@ pub struct EngineOptions {
     pub max_leverage: f64,
 }
 
+impl EngineOptions {
+    /// Commission and slippage together, as a fraction of traded value.
+    #[must_use]
+    pub fn cost_rate(&self) -> f64 {
+        (self.commission_bps + self.slippage_bps) / 10_000.0
+    }
+}
+
 impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
@@ -81,6 +95,10 @@ pub struct Run {
     pub decisions: Vec<(usize, Targets)>,
     /// Fills postponed because the symbol had no bar on the fill date.
     pub postponed_fills: usize,
+    /// Where equity reached zero, if it did: the run ended at that close, every position
+    /// closed there, and cash and equity are 0 from that bar on (what was owed beyond zero is
+    /// the ruin's shortfall, written off; see [`Ruin`]).
+    pub ruin: Option<Ruin>,
 }
 
 impl Run {
@@ -88,6 +106,18 @@ impl Run {
     #[must_use]
     pub fn units(&self, t: usize, s: usize) -> f64 {
         self.holdings[t * self.symbols + s]
+    }
+
+    /// The weight of symbol `s` at the close of bar `t`, its position's value at `close` over
+    /// equity: negative for a short, and 0 where equity is 0 (a ruined run holds nothing).
+    #[must_use]
+    pub fn weight(&self, t: usize, s: usize, close: f64) -> f64 {
+        let equity = self.equity[t];
+        if equity == 0.0 {
+            0.0
+        } else {
+            self.units(t, s) * close / equity
+        }
     }
 
     /// The run from bar `first` on, renumbered so that `first` is bar 0. Nothing may have
@@ -104,6 +134,9 @@ impl Run {
         for (bar, _) in &mut self.decisions {
             *bar -= first;
         }
+        if let Some(ruin) = &mut self.ruin {
+            ruin.bar -= first;
+        }
         self
     }
 }
@@ -111,10 +144,13 @@ impl Run {
 /// Runs `strategy` over `universe`. The strategy's symbols must be the first series of the
 /// universe, in its order (the benchmark may follow).
 ///
+/// A run whose equity reaches zero ends there as ruined ([`Run::ruin`]).
+///
 /// # Errors
 /// The strategy's symbols do not match the universe, or it answers targets that cannot be
 /// traded (wrong length, not finite, beyond the leverage cap); the error names the strategy,
-/// the date and the value.
+/// the date and the value. Or the prices make a fill or the equity not a finite number; the
+/// error names the first such bar and the symbol.
 pub fn simulate(
     name: &str,
     strategy: &mut dyn Strategy,
@@ -237,6 +273,7 @@ fn simulate_all(
         fills: Vec::new(),
         decisions,
         postponed_fills: 0,
+        ruin: None,
     };
     let series = &universe.series[..k];
     let at_open = options.fill == FillMode::NextOpen;
@@ -260,6 +297,13 @@ fn simulate_all(
         t = if at_open { bar + 1 } else { bar };
     }
     portfolio.mark(series, n, &mut run);
+    solvency::settle(
+        &mut run,
+        series,
+        &universe.dates,
+        options.cash,
+        options.cost_rate(),
+    )?;
     Ok(run)
 }
 
