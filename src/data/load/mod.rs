@@ -33,6 +33,8 @@
 //! | empty file, header only, no date or close column, two columns for one field | **error** |
 //! | a data line where the header should be | **error**: add a header line |
 //! | non-UTF-8 byte, NUL byte, UTF-16, ZIP (`.xlsx`), gzip, HTML or JSON content | **error**: what it is, save as CSV UTF-8 |
+//! | U+2028, U+2029 or U+0085 anywhere (Unicode line breaks a CSV does not end lines with) | **error** naming the line |
+//! | `Adj Close / Close` scaling a price to 0 or beyond the largest float | **error** naming the line |
 //! | a path that is a directory, a pipe or a device, or that cannot be read | **error** naming the path and the OS reason |
 //!
 //! Dates without `--date-format` are read in the formats that cannot be misread: ISO dates and
