@@ -641,6 +641,79 @@ mod tests {
         assert_eq!(run.postponed_fills, 1);
     }
 
+    #[test]
+    fn a_short_that_runs_away_ends_the_run_as_ruined_at_the_first_close_below_zero() {
+        // Short at bar 1's open at 10 (10,000 units, cash 200,000); the close of bar 3 at 30
+        // leaves equity at -100,000. A later answer must never fill.
+        let p: &[f64] = &[10.0, 10.0, 10.0, 30.0, 40.0, 50.0];
+        let u = universe(&[(p, p)]);
+        let at: &[(usize, &[f64])] = &[(0, &[-1.0]), (4, &[1.0])];
+        let run = simulate_script(&u, &mut script(1, at), &EngineOptions::default());
+        let ruin = run.ruin.expect("ruined");
+        assert_eq!(ruin.bar, 3);
+        assert!((ruin.shortfall - 100_000.0).abs() < 1e-6, "{ruin:?}");
+        assert!(
+            (run.weight(2, 0, 10.0) + 1.0).abs() < 1e-12,
+            "a short weighs -1"
+        );
+        assert_eq!(run.equity[3..], [0.0; 3]);
+        assert_eq!(run.cash[3..], [0.0; 3]);
+        assert_eq!(run.holdings[3..], [0.0; 3]);
+        assert_eq!(run.weight(4, 0, 40.0), 0.0);
+        let last = run.fills.last().expect("the cover");
+        assert_eq!(
+            (last.bar, last.side, last.units, last.price),
+            (3, Side::Buy, 10_000.0, 30.0)
+        );
+        assert_eq!(run.fills.len(), 2, "nothing after the ruin");
+    }
+
+    #[test]
+    fn a_cover_is_never_cut_short_for_want_of_cash() {
+        // Short 10,000 at 10 (cash 199,000 after 1% costs), then at 19.8 equity is 1,000 and
+        // covering costs more than the cash: the cover used to be capped by cash and leave 49
+        // units short.
+        let p: &[f64] = &[10.0, 10.0, 19.8, 19.8, 19.8];
+        let u = universe(&[(p, p)]);
+        let options = EngineOptions {
+            commission_bps: 100.0,
+            max_leverage: 2.0,
+            ..EngineOptions::default()
+        };
+        let at: &[(usize, &[f64])] = &[(0, &[-1.0]), (2, &[2.0])];
+        let run = simulate_script(&u, &mut script(1, at), &options);
+        let short = run.fills[0].units;
+        let cover = run
+            .fills
+            .iter()
+            .find(|f| f.side == Side::Buy)
+            .expect("a cover");
+        assert_eq!(cover.bar, 3);
+        assert!(cover.units >= short, "covered {} of {short}", cover.units);
+        assert!(run.units(3, 0) >= 0.0, "no short left open");
+    }
+
+    #[test]
+    fn a_price_that_overflows_a_position_stops_the_run_naming_the_date_and_symbol() {
+        let u = universe(&[(&[10.0, 10.0, 10.0], &[10.0, 1e308, 10.0])]);
+        let err = simulate_script_err(&u, &[(0, &[1.0])]);
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(text.starts_with("2024-01-02: equity inf"), "{text}");
+        assert!(text.contains("of S0 at its close 1e308"), "{text}");
+        let tiny = universe(&[(&[1e-308, 1e-308], &[1e-308, 1e-308])]);
+        let text = simulate_script_err(&tiny, &[(0, &[1.0])]).to_string();
+        assert!(
+            text.starts_with("2024-01-02: buying S0 at 1e-308 would trade inf units"),
+            "{text}"
+        );
+    }
+
+    fn simulate_script_err(u: &Universe, at: &[(usize, &[f64])]) -> Error {
+        let options = EngineOptions::default();
+        simulate("script", &mut script(1, at), u, &options).unwrap_err()
+    }
+
     /// Answers `first` at the close of its first bar, then panics at its second.
     struct Faulty {
         symbols: Vec<String>,
