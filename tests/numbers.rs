@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Output;
 
@@ -22,9 +23,9 @@ fn csv(closes: &[f64], adjusted: Option<&[f64]>) -> String {
     });
     for (i, c) in closes.iter().enumerate() {
         let date = start + chrono::Days::new(i as u64);
-        text.push_str(&format!("{date},{c:e},{c:e},{c:e},{c:e}"));
+        let _ = write!(text, "{date},{c:e},{c:e},{c:e},{c:e}");
         if let Some(adjusted) = adjusted {
-            text.push_str(&format!(",{:e}", adjusted[i]));
+            let _ = write!(text, ",{:e}", adjusted[i]);
         }
         text.push('\n');
     }

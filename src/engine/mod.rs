@@ -649,9 +649,9 @@ mod tests {
         let u = universe(&[(p, p)]);
         let at: &[(usize, &[f64])] = &[(0, &[-1.0]), (4, &[1.0])];
         let run = simulate_script(&u, &mut script(1, at), &EngineOptions::default());
-        let ruin = run.ruin.expect("ruined");
-        assert_eq!(ruin.bar, 3);
-        assert!((ruin.shortfall - 100_000.0).abs() < 1e-6, "{ruin:?}");
+        let ruined = run.ruin.expect("ruined");
+        assert_eq!(ruined.bar, 3);
+        assert!((ruined.shortfall - 100_000.0).abs() < 1e-6, "{ruined:?}");
         assert!(
             (run.weight(2, 0, 10.0) + 1.0).abs() < 1e-12,
             "a short weighs -1"

@@ -143,7 +143,7 @@ impl Portfolio {
         let filled_before = run.fills.len();
         let prices: Vec<f64> = series.iter().map(&price).collect();
         let equity = self.equity(|s| prices[s]);
-        if !(equity > 0.0) {
+        if equity.is_nan() || equity <= 0.0 {
             // Nothing is sized against equity at or below zero: the targets wait, and the
             // close decides whether the run is ruined (`solvency.rs`).
             return;
