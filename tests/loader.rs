@@ -789,12 +789,8 @@ fn prices_in_pence_are_divided_by_100_through_the_manifest() {
     assert_eq!(raw.close[0], 5812.0, "the file itself is in pence");
     let (gld, _) = dataset.load("GLD", &options).unwrap();
     assert_eq!(gld.close[0], 190.86, "GLD has no unit: as written");
-    let run = common::backtest()
-        .args(["--strategy", "buy-and-hold", "--no-charts"])
-        .args(["--data", "tests/fixtures/vendors/pence", "--out"])
-        .arg(tempfile::tempdir().unwrap().path())
-        .output()
-        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = buy_and_hold_on(Path::new("tests/fixtures/vendors/pence"), out.path());
     assert!(
         run.status.success(),
         "{}",
@@ -828,6 +824,17 @@ fn a_unit_for_a_symbol_without_a_file_or_an_unknown_unit_is_refused() {
         unknown.contains("invalid manifest: unknown variant `shillings`"),
         "{unknown}"
     );
+}
+
+/// `backtest --strategy buy-and-hold --no-charts --data <data> --out <out>`.
+fn buy_and_hold_on(data: &Path, out: &Path) -> std::process::Output {
+    common::backtest()
+        .args(["--strategy", "buy-and-hold", "--no-charts", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
 }
 
 /// The one line of the error `Dataset::open` gives for a directory holding `RIO.csv` and the
@@ -943,13 +950,7 @@ fn a_data_directory_whose_name_holds_a_comma_is_one_path() {
     let data = dir.path().join("prices,2024");
     std::fs::create_dir(&data).unwrap();
     std::fs::copy(fixture("bad/plain.csv"), data.join("GLD.csv")).unwrap();
-    let output = common::backtest()
-        .args(["--strategy", "buy-and-hold", "--no-charts", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .output()
-        .unwrap();
+    let output = buy_and_hold_on(&data, &dir.path().join("out"));
     assert!(
         output.status.success(),
         "{}",
@@ -969,13 +970,7 @@ fn a_pipe_or_a_device_named_by_data_is_refused_as_such() {
         .unwrap();
     assert!(made.success());
     for path in [fifo.as_path(), Path::new("/dev/null")] {
-        let output = common::backtest()
-            .args(["--strategy", "buy-and-hold", "--no-charts", "--data"])
-            .arg(path)
-            .arg("--out")
-            .arg(dir.path().join("out"))
-            .output()
-            .unwrap();
+        let output = buy_and_hold_on(path, &dir.path().join("out"));
         assert_eq!(output.status.code(), Some(2));
         assert_eq!(
             String::from_utf8_lossy(&output.stderr),

@@ -51,10 +51,25 @@ fn universe(paths: &[Vec<(f64, f64)>]) -> Universe {
 
 /// Random prices: a walk of daily moves within ±8%, opens gapping within ±3% of the close.
 fn paths(symbols: usize, bars: usize) -> impl Strategy<Value = Vec<Vec<(f64, f64)>>> {
-    let bar = (-0.08f64..0.08, -0.03f64..0.03);
-    proptest::collection::vec(proptest::collection::vec(bar, bars), symbols).prop_map(|moves| {
-        moves
-            .into_iter()
+    walks(symbols, bars, 0.08, 0.03)
+}
+
+/// Random prices that can run away: daily moves within ±40%, opens gapping within ±10%.
+fn wild_paths(symbols: usize, bars: usize) -> impl Strategy<Value = Vec<Vec<(f64, f64)>>> {
+    walks(symbols, bars, 0.4, 0.1)
+}
+
+/// Random walks from 100 of daily moves within ±`moves`, opens gapping within ±`gaps` of the
+/// previous close.
+fn walks(
+    symbols: usize,
+    bars: usize,
+    moves: f64,
+    gaps: f64,
+) -> impl Strategy<Value = Vec<Vec<(f64, f64)>>> {
+    let bar = (-moves..moves, -gaps..gaps);
+    proptest::collection::vec(proptest::collection::vec(bar, bars), symbols).prop_map(|all| {
+        all.into_iter()
             .map(|walk| {
                 let mut close = 100.0;
                 walk.into_iter()
@@ -181,26 +196,6 @@ proptest! {
         prop_assert!(paid >= 0.0);
         prop_assert!(costly.equity[u.len() - 1] <= free.equity[u.len() - 1] * (1.0 + 1e-12));
     }
-}
-
-/// Random prices that can run away: daily moves within ±40%, opens gapping within ±10%.
-fn wild_paths(symbols: usize, bars: usize) -> impl Strategy<Value = Vec<Vec<(f64, f64)>>> {
-    let bar = (-0.4f64..0.4, -0.1f64..0.1);
-    proptest::collection::vec(proptest::collection::vec(bar, bars), symbols).prop_map(|moves| {
-        moves
-            .into_iter()
-            .map(|walk| {
-                let mut close = 100.0;
-                walk.into_iter()
-                    .map(|(change, gap)| {
-                        let open = close * (1.0 + gap);
-                        close *= 1.0 + change;
-                        (open, close)
-                    })
-                    .collect()
-            })
-            .collect()
-    })
 }
 
 /// Random long and short targets of gross weight up to 2 on some bars.
