@@ -282,7 +282,12 @@ pub fn performance_from(
     } else {
         std_dev(returns)
     };
-    let growth = equity[n] / equity[0];
+    // From zero nothing changes (a ruined run, or a walk-forward window after one).
+    let growth = if equity[0] == 0.0 {
+        1.0
+    } else {
+        equity[n] / equity[0]
+    };
     let years = n as f64 / PERIODS_PER_YEAR;
     let calendar_years = (dates[n] - dates[0]).num_days() as f64 / DAYS_PER_YEAR;
     let root = PERIODS_PER_YEAR.sqrt();

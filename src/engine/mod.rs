@@ -135,7 +135,8 @@ impl Run {
             *bar -= first;
         }
         if let Some(ruin) = &mut self.ruin {
-            ruin.bar -= first;
+            // Only a run without cash is ruined before trading starts: at its first bar.
+            ruin.bar = ruin.bar.saturating_sub(first);
         }
         self
     }
@@ -707,6 +708,34 @@ mod tests {
             text.starts_with("2024-01-02: buying S0 at 1e-308 would trade inf units"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_run_that_starts_with_no_cash_is_ruined_at_once_and_trades_nothing() {
+        // A walk-forward window after a ruined one starts from the ruin's zero.
+        let p: &[f64] = &[10.0, 11.0, 12.0];
+        let u = universe(&[(p, p)]);
+        let options = EngineOptions {
+            cash: 0.0,
+            ..EngineOptions::default()
+        };
+        let run = simulate_script(&u, &mut script(1, &[(0, &[1.0])]), &options);
+        assert_eq!(run.ruin.map(|r| (r.bar, r.shortfall)), Some((0, 0.0)));
+        assert!(run.fills.is_empty());
+        let performance = crate::metrics::performance(&u.dates, &run.equity, 0.0);
+        assert_eq!(
+            (performance.total_return, performance.max_drawdown),
+            (0.0, 0.0)
+        );
+        let lines = Lines::new(&u);
+        let warmed = simulate_on(
+            "script",
+            &mut script(1, &[(0, &[1.0])]),
+            &lines,
+            &options,
+            1,
+        );
+        assert_eq!(warmed.unwrap().ruin.map(|r| r.bar), Some(0));
     }
 
     fn simulate_script_err(u: &Universe, at: &[(usize, &[f64])]) -> Error {

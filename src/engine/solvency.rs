@@ -37,11 +37,17 @@ pub(super) fn settle(
     cash: f64,
     cost_rate: f64,
 ) -> Result<()> {
-    // The first close that is not a finite, positive equity with finite cash.
-    let close = (0..run.equity.len()).find(|&t| {
-        let (equity, money) = (run.equity[t], run.cash[t]);
-        !(equity > 0.0 && equity.is_finite() && money.is_finite() && (equity / cash).is_finite())
-    });
+    // Equity over the starting cash must be finite too (every return statistic divides by
+    // it), except from no cash at all: a run that starts with nothing is ruined at once (a
+    // walk-forward window after a ruined one).
+    let finite = |t: usize| {
+        let equity = run.equity[t];
+        equity.is_finite()
+            && run.cash[t].is_finite()
+            && (cash == 0.0 || (equity / cash).is_finite())
+    };
+    // The first close that is not a finite, positive equity.
+    let close = (0..run.equity.len()).find(|&t| !(finite(t) && run.equity[t] > 0.0));
     let fill = run.fills.iter().find(|f| {
         !(f.units.is_finite() && f.value().is_finite() && f.cost.is_finite())
             && close.is_none_or(|t| f.bar <= t)
@@ -52,8 +58,7 @@ pub(super) fn settle(
     let Some(bar) = close else {
         return Ok(());
     };
-    let equity = run.equity[bar];
-    if !(equity.is_finite() && run.cash[bar].is_finite() && (equity / cash).is_finite()) {
+    if !finite(bar) {
         return Err(not_finite_close(run, bar, series, dates));
     }
     ruin(run, bar, series, cost_rate);
