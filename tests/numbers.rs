@@ -158,6 +158,30 @@ fn one_tick_of_1e308_stops_the_run_naming_its_date_and_symbol() {
 }
 
 #[test]
+fn a_benchmark_tick_of_1e308_stops_the_run_naming_its_date_and_symbol() {
+    let mut closes = rising();
+    closes[30] = 1e308;
+    let data = dataset(&[
+        ("AAA.csv", csv(&closes, None)),
+        ("BBB.csv", csv(&rising(), None)),
+    ]);
+    let out = tempfile::tempdir().expect("a directory");
+    let args = [
+        "--strategy",
+        "buy-and-hold",
+        "--symbols",
+        "BBB",
+        "--benchmark",
+        "AAA",
+    ];
+    let output = backtest(data.path(), out.path(), &args);
+    refused(
+        &output,
+        &["2020-01-31: the benchmark's buy and hold of AAA is worth inf at its close 1e308"],
+    );
+}
+
+#[test]
 fn one_tick_of_1e_minus_308_gives_a_finite_result() {
     // The position falls to almost nothing and comes back: a return of 1e310 that day, which
     // no statistic may publish as inf or NaN.

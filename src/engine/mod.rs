@@ -397,11 +397,17 @@ fn check_targets(
     Ok(())
 }
 
-/// Buy and hold of one series, bought at the close of the first bar without costs: the
-/// benchmark curve every run is compared with.
-#[must_use]
-pub fn buy_and_hold_curve(close: &[f64], cash: f64) -> Vec<f64> {
-    close.iter().map(|c| cash * c / close[0]).collect()
+/// Buy and hold of `series` (on the calendar `dates`), bought at the close of the first bar
+/// without costs: the benchmark curve every run is compared with.
+///
+/// # Errors
+/// A close makes the curve not a finite number (the rule every run's numbers obey, see
+/// `solvency.rs`); the error names the first such date and the symbol.
+pub fn buy_and_hold_curve(series: &Series, dates: &[crate::Date], cash: f64) -> Result<Vec<f64>> {
+    let close = &series.close;
+    let curve: Vec<f64> = close.iter().map(|c| cash * c / close[0]).collect();
+    solvency::check_benchmark(&curve, series, dates)?;
+    Ok(curve)
 }
 
 #[cfg(test)]

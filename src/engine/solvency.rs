@@ -7,7 +7,8 @@
 //!   divides by). Prices a file may legitimately hold (`1e-308`, one tick of `1e308`) can still
 //!   overflow a position's value or a fill's units; the run then stops with one error naming
 //!   the first bar where a number would not be finite and the symbol whose price made it so,
-//!   instead of publishing `inf` or `NaN`.
+//!   instead of publishing `inf` or `NaN`. The benchmark's buy-and-hold curve obeys the same
+//!   rule.
 //! - **Ruin.** At the first close where equity is at or below zero the run is ruined and ends
 //!   there: every position is closed at that close (costs charged), and what is owed beyond
 //!   zero, the *shortfall*, is written off, so the published cash and equity at that bar, and
@@ -97,12 +98,28 @@ fn ruin(run: &mut Run, bar: usize, series: &[Series], cost_rate: f64) {
     });
 }
 
+/// The rule of finite numbers for the benchmark's buy-and-hold `curve` of `series`.
+pub(super) fn check_benchmark(curve: &[f64], series: &Series, dates: &[Date]) -> Result<()> {
+    let Some(t) = curve.iter().position(|e| !e.is_finite()) else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!(
+        "{}: the benchmark's buy and hold of {} is worth {} at its close {}: {BEYOND}",
+        dates[t],
+        series.symbol,
+        readable(curve[t]),
+        readable(series.close[t]),
+    )))
+}
+
+/// What every error of this module ends with.
+const BEYOND: &str = "beyond what the engine can compute with; check the prices there or leave the date out \
+     with --from/--to";
+
 fn not_finite_fill(fill: &Fill, series: &[Series], dates: &[Date]) -> Error {
     let symbol = &series[fill.symbol].symbol;
     Error::Usage(format!(
-        "{}: {} {symbol} at {} would trade {} units worth {}: the price is beyond what the \
-         engine can compute with; check {symbol}'s prices there or leave the date out with \
-         --from/--to",
+        "{}: {} {symbol} at {} would trade {} units worth {}: the price is {BEYOND}",
         dates[fill.bar],
         match fill.side {
             Side::Buy => "buying",
@@ -133,8 +150,7 @@ fn not_finite_close(run: &Run, bar: usize, series: &[Series], dates: &[Date]) ->
         )
     });
     Error::Usage(format!(
-        "{}: equity {} is beyond what the engine can compute with{cause}: check the prices \
-         there or leave the date out with --from/--to",
+        "{}: equity {}{cause} is {BEYOND}",
         dates[bar],
         readable(run.equity[bar]),
     ))
