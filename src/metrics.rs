@@ -2,7 +2,9 @@
 //! results are quoted in), so numbers can be checked against them: daily simple returns of the
 //! equity curve, [`PERIODS_PER_YEAR`] = 252, standard deviation with ddof = 1, a risk-free rate
 //! given per year and turned into a daily rate geometrically. Every formula is written out in
-//! `docs/METRICS.md`. A ratio whose denominator is zero is `None` (JSON `null`), never infinite.
+//! `docs/METRICS.md`. A ratio whose denominator is zero is `None` (JSON `null`), never infinite,
+//! and so is any statistic that comes out infinite or NaN (an equity curve with an enormous
+//! jump can overflow a sum of returns): every number published is finite.
 
 use serde::Serialize;
 
@@ -129,16 +131,18 @@ pub fn relative(returns: &[f64], benchmark: &[f64], risk_free_annual: f64) -> Re
     let active: Vec<f64> = returns.iter().zip(benchmark).map(|(r, b)| r - b).collect();
     let root = PERIODS_PER_YEAR.sqrt();
     Relative {
-        beta,
-        alpha,
-        correlation,
-        up_capture: capture(|b| b > 0.0),
-        down_capture: capture(|b| b < 0.0),
-        tracking_error: std_dev(&active).map(|s| s * root),
-        information_ratio: mean(&active)
-            .zip(std_dev(&active))
-            .and_then(|(m, s)| ratio(m, s))
-            .map(|x| x * root),
+        beta: finite(beta),
+        alpha: finite(alpha),
+        correlation: finite(correlation),
+        up_capture: finite(capture(|b| b > 0.0)),
+        down_capture: finite(capture(|b| b < 0.0)),
+        tracking_error: finite(std_dev(&active).map(|s| s * root)),
+        information_ratio: finite(
+            mean(&active)
+                .zip(std_dev(&active))
+                .and_then(|(m, s)| ratio(m, s))
+                .map(|x| x * root),
+        ),
     }
 }
 
@@ -155,13 +159,24 @@ fn covariance(x: &[f64], y: &[f64]) -> Option<f64> {
     (n > 1).then(|| sum_of(n, |i| (x[i] - mx) * (y[i] - my)) / (n - 1) as f64)
 }
 
-/// Daily simple returns: `equity[t] / equity[t-1] − 1`.
+/// Daily simple returns: `equity[t] / equity[t-1] − 1` ([`change`]).
 #[must_use]
 pub fn simple_returns(equity: &[f64]) -> Vec<f64> {
     // Zipped slices rather than `windows(2)`: the compiler can then divide several pairs at
     // once, and the divisions are most of the cost.
     let later = equity.get(1..).unwrap_or_default();
-    later.iter().zip(equity).map(|(b, a)| b / a - 1.0).collect()
+    later
+        .iter()
+        .zip(equity)
+        .map(|(b, a)| change(*a, *b))
+        .collect()
+}
+
+/// The change from `from` to `to` as a fraction, `to / from − 1`; 0 from zero, where a ruined
+/// run stays (it holds nothing, so nothing changes: the engine's ruin rule).
+#[must_use]
+pub fn change(from: f64, to: f64) -> f64 {
+    if from == 0.0 { 0.0 } else { to / from - 1.0 }
 }
 
 /// An annual rate as a daily one: (1 + annual)^(1/252) − 1.
@@ -221,6 +236,11 @@ fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
     (denominator != 0.0 && denominator.is_finite()).then(|| numerator / denominator)
 }
 
+/// `value` where it is a finite number; `None` where a statistic overflowed or is undefined.
+fn finite(value: Option<f64>) -> Option<f64> {
+    value.filter(|v| v.is_finite())
+}
+
 /// Statistics of `equity` (one value per date of `dates`), with an annual risk-free rate.
 ///
 /// # Panics
@@ -262,7 +282,12 @@ pub fn performance_from(
     } else {
         std_dev(returns)
     };
-    let growth = equity[n] / equity[0];
+    // From zero nothing changes (a ruined run, or a walk-forward window after one).
+    let growth = if equity[0] == 0.0 {
+        1.0
+    } else {
+        equity[n] / equity[0]
+    };
     let years = n as f64 / PERIODS_PER_YEAR;
     let calendar_years = (dates[n] - dates[0]).num_days() as f64 / DAYS_PER_YEAR;
     let root = PERIODS_PER_YEAR.sqrt();
@@ -271,23 +296,29 @@ pub fn performance_from(
     let drawdown = Drawdown::deepest(dates, equity);
     Performance {
         total_return: growth - 1.0,
-        cagr,
-        cagr_calendar: (calendar_years > 0.0).then(|| growth.powf(1.0 / calendar_years) - 1.0),
-        annual_volatility: volatility.map(|s| s * root),
-        sharpe: excess_mean
-            .zip(excess_std)
-            .and_then(|(m, s)| ratio(m, s))
-            .map(|r| r * root),
-        sortino: excess_mean
-            .zip(downside)
-            .and_then(|(m, d)| ratio(m, d))
-            .map(|r| r * root),
+        cagr: finite(cagr),
+        cagr_calendar: finite(
+            (calendar_years > 0.0).then(|| growth.powf(1.0 / calendar_years) - 1.0),
+        ),
+        annual_volatility: finite(volatility.map(|s| s * root)),
+        sharpe: finite(
+            excess_mean
+                .zip(excess_std)
+                .and_then(|(m, s)| ratio(m, s))
+                .map(|r| r * root),
+        ),
+        sortino: finite(
+            excess_mean
+                .zip(downside)
+                .and_then(|(m, d)| ratio(m, d))
+                .map(|r| r * root),
+        ),
         max_drawdown: drawdown.depth,
         max_drawdown_days: drawdown.days,
         max_drawdown_peak: drawdown.peak,
         max_drawdown_trough: drawdown.trough,
         max_drawdown_recovery: drawdown.recovery,
-        calmar: cagr.and_then(|c| ratio(c, drawdown.depth.abs())),
+        calmar: finite(cagr.and_then(|c| ratio(c, drawdown.depth.abs()))),
     }
 }
 

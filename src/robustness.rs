@@ -13,7 +13,11 @@
 //!   blocks keep short-range dependence (volatility clusters, trends shorter than a block).
 //!
 //! Every path runs through [`crate::run::measure`], as `backtest run` does, so a path's row is
-//! exactly what a single run on that path's prices gives.
+//! exactly what a single run on that path's prices gives. Extreme paths are counted, never
+//! averaged in as NaN: a path whose run is refused (its prices make a number the engine cannot
+//! compute with, say) is counted as failed and its metrics as undefined; a path whose equity
+//! reaches zero is a ruined run, measured as such (−100%), and counted; percentiles are over
+//! the paths where a metric is defined and finite.
 
 use std::fmt::Write as _;
 
@@ -64,6 +68,8 @@ pub struct Measured {
     pub performance: Performance,
     /// Trades opened.
     pub trades: usize,
+    /// Equity reached zero and the run ended there (see [`crate::engine::Ruin`]).
+    pub ruined: bool,
 }
 
 /// One path's result.
@@ -73,8 +79,8 @@ pub struct PathRow {
     pub path: usize,
     /// The seed it was made with: S + k.
     pub seed: u64,
-    /// What the strategy did on it.
-    pub measured: Measured,
+    /// What the strategy did on it, or why its run was refused (the error's one line).
+    pub measured: std::result::Result<Measured, String>,
 }
 
 /// A strategy resolved against its data, ready to run on any path.
@@ -197,6 +203,7 @@ impl<'r> Plan<'r> {
         Ok(Measured {
             performance: outcome.performance,
             trades: outcome.trades.len(),
+            ruined: outcome.run.ruin.is_some(),
         })
     }
 
@@ -214,7 +221,7 @@ impl<'r> Plan<'r> {
                 let row = PathRow {
                     path: k,
                     seed: self.seed_of(k),
-                    measured: self.measure(&self.universe(k)?)?,
+                    measured: self.measure(&self.universe(k)?).map_err(|e| e.to_string()),
                 };
                 on_done();
                 Ok(row)
@@ -437,13 +444,14 @@ impl Robustness {
                 let mut values: Vec<f64> = self
                     .paths
                     .iter()
-                    .filter_map(|r| of(&r.measured.performance))
+                    .filter_map(|r| of(&r.measured.as_ref().ok()?.performance))
+                    .filter(|v| v.is_finite())
                     .collect();
                 values.sort_by(f64::total_cmp);
                 Spread {
                     name,
                     values,
-                    historical: of(&self.historical.performance),
+                    historical: of(&self.historical.performance).filter(|v| v.is_finite()),
                     percent,
                 }
             })
@@ -456,18 +464,23 @@ impl Robustness {
     pub fn csv(&self) -> String {
         let mut out = String::from("path,seed,cagr,sharpe,max_drawdown,total_return,trades\n");
         for row in &self.paths {
-            let p = &row.measured.performance;
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{}",
-                row.path,
-                row.seed,
-                field(p.cagr),
-                field(p.sharpe),
-                p.max_drawdown,
-                p.total_return,
-                row.measured.trades
-            );
+            let _ = write!(out, "{},{},", row.path, row.seed);
+            let _ = match &row.measured {
+                Ok(m) => {
+                    let p = &m.performance;
+                    writeln!(
+                        out,
+                        "{},{},{},{},{}",
+                        field(p.cagr),
+                        field(p.sharpe),
+                        p.max_drawdown,
+                        p.total_return,
+                        m.trades
+                    )
+                }
+                // A refused path: every field empty, as an undefined metric's.
+                Err(_) => writeln!(out, ",,,,"),
+            };
         }
         out
     }
@@ -521,6 +534,40 @@ impl Robustness {
              the actual data; its rank: the percentage of paths below it (ties count half). \
              undefined: paths where the metric is undefined (the Sharpe ratio of a flat equity curve, say).\n",
         );
+        out.push_str(&self.casualties());
+        out
+    }
+
+    /// The paths that were ruined or refused, said in a paragraph (nothing when none was).
+    fn casualties(&self) -> String {
+        let ruined = self
+            .paths
+            .iter()
+            .filter(|r| r.measured.as_ref().is_ok_and(|m| m.ruined))
+            .count();
+        let mut failed = self
+            .paths
+            .iter()
+            .filter_map(|r| Some((r.path, r.measured.as_ref().err()?)));
+        let first = failed.next();
+        let mut out = String::new();
+        if ruined > 0 {
+            let _ = writeln!(
+                out,
+                "\n{ruined} of {} paths ruined: equity reached zero and the run ended there \
+                 (measured as such: a CAGR and a max drawdown of -100%).",
+                self.paths.len()
+            );
+        }
+        if let Some((path, error)) = first {
+            let _ = writeln!(
+                out,
+                "\n{} of {} paths could not be computed, so every metric is undefined on them; \
+                 the first, path {path}: {error}",
+                1 + failed.count(),
+                self.paths.len()
+            );
+        }
         out
     }
 }

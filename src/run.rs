@@ -340,8 +340,11 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         universe.slice(first..universe.len())
     };
     let last = universe.len() - 1;
-    let benchmark_equity =
-        engine::buy_and_hold_curve(&universe.series[benchmark_index].close, request.engine.cash);
+    let benchmark_equity = engine::buy_and_hold_curve(
+        &universe.series[benchmark_index],
+        &universe.dates,
+        request.engine.cash,
+    )?;
     let benchmark_returns = metrics::simple_returns(&benchmark_equity);
     let windows: Vec<Window> = stress::built_in()
         .into_iter()

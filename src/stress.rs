@@ -120,7 +120,7 @@ pub fn measure(
             let end = dates.partition_point(|d| *d <= w.to).checked_sub(1)?;
             (start < end).then(|| {
                 let span = start..=end;
-                let change = |equity: &[f64]| equity[end] / equity[start] - 1.0;
+                let change = |equity: &[f64]| crate::metrics::change(equity[start], equity[end]);
                 let depth = |equity: &[f64]| {
                     Drawdown::deepest(&dates[span.clone()], &equity[span.clone()]).depth
                 };

@@ -789,12 +789,8 @@ fn prices_in_pence_are_divided_by_100_through_the_manifest() {
     assert_eq!(raw.close[0], 5812.0, "the file itself is in pence");
     let (gld, _) = dataset.load("GLD", &options).unwrap();
     assert_eq!(gld.close[0], 190.86, "GLD has no unit: as written");
-    let run = common::backtest()
-        .args(["--strategy", "buy-and-hold", "--no-charts"])
-        .args(["--data", "tests/fixtures/vendors/pence", "--out"])
-        .arg(tempfile::tempdir().unwrap().path())
-        .output()
-        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = buy_and_hold_on(Path::new("tests/fixtures/vendors/pence"), out.path());
     assert!(
         run.status.success(),
         "{}",
@@ -828,6 +824,163 @@ fn a_unit_for_a_symbol_without_a_file_or_an_unknown_unit_is_refused() {
         unknown.contains("invalid manifest: unknown variant `shillings`"),
         "{unknown}"
     );
+}
+
+/// `backtest --strategy buy-and-hold --no-charts --data <data> --out <out>`.
+fn buy_and_hold_on(data: &Path, out: &Path) -> std::process::Output {
+    common::backtest()
+        .args(["--strategy", "buy-and-hold", "--no-charts", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// The one line of the error `Dataset::open` gives for a directory holding `RIO.csv` and the
+/// manifest `text`.
+fn manifest_error(text: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("vendors/pence/RIO.csv"), dir.path().join("RIO.csv")).unwrap();
+    let path = dir.path().join("dataset.toml");
+    std::fs::write(&path, text).unwrap();
+    let error = Dataset::open(&[dir.path().to_path_buf()]).unwrap_err();
+    assert_eq!(error.exit_code(), 2);
+    (error.to_string(), path.display().to_string())
+}
+
+#[test]
+fn a_manifest_missing_fields_names_them_all_at_once() {
+    // Issue 13: a manifest holding only `[units]` failed on one missing field per attempt.
+    let (error, path) = manifest_error("[units]\nRIO = \"pence\"\n");
+    assert_eq!(
+        error,
+        format!(
+            "{path}: invalid manifest: missing `name`, `synthetic`, `description`, `symbols` \
+             (every manifest gives name, synthetic, description and symbols)"
+        )
+    );
+}
+
+#[test]
+fn manifest_errors_name_their_line() {
+    // Issue 13: manifest errors carried no line.
+    let fields = "name = \"t\"\ndescription = \"t\"\nsymbols = [\"RIO\"]\n";
+    let (error, path) = manifest_error(&format!("{fields}synthetic = 3\n"));
+    assert_eq!(
+        error,
+        format!("{path}:4: invalid manifest: invalid type: integer `3`, expected a boolean")
+    );
+    let (error, path) = manifest_error(&format!(
+        "{fields}synthetic = false\n[units]\nRIO = \"yen\"\n"
+    ));
+    assert!(
+        error.starts_with(&format!(
+            "{path}:6: invalid manifest: unknown variant `yen`"
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_symbol_the_manifest_lists_twice_is_refused_naming_its_line() {
+    // Issue 13: a repeated symbol was traded twice, as two symbols.
+    let (error, path) = manifest_error(
+        "name = \"t\"\nsynthetic = false\ndescription = \"t\"\nsymbols = [\n  \"RIO\",\n  \"rio\",\n]\n",
+    );
+    assert_eq!(
+        error,
+        format!(
+            "{path}:6: invalid manifest: symbols lists rio again after RIO: list each symbol once"
+        )
+    );
+}
+
+#[test]
+fn an_extreme_number_in_a_message_is_written_in_exponent_form() {
+    // Issue 13: the not-positive-price error printed all 301 digits of -1e300.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("X.csv");
+    std::fs::write(&path, "Date,Close\n2024-01-02,-1e300\n").unwrap();
+    assert_eq!(
+        error_of(&path, &LoadOptions::default()).to_string(),
+        format!(
+            "{}:2: Close -1e300 is not a positive price (column 2): correct the cell, delete the \
+             row, or cut it off with --from/--to",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn unicode_line_separators_are_refused_naming_their_line() {
+    // Issue 13: U+2028 is no line end here, yet `trim` took it for white space.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("X.csv");
+    let rows = [
+        "Date,Close",
+        "2024-01-02,10",
+        "2024-01-03,11",
+        "2024-01-04,12",
+    ];
+    for (text, line, byte) in [
+        (rows.join("\u{2028}"), 1, 11),
+        (
+            format!("{}\n{}\n{}\u{2028}x\n", rows[0], rows[1], rows[2]),
+            3,
+            14,
+        ),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(
+            error_of(&path, &LoadOptions::default()).to_string(),
+            format!(
+                "{}:{line}: Unicode line separator U+2028 (byte {byte} of the line) is not a line \
+                 end of a CSV file: end lines with a newline, and remove the character from cells",
+                path.display()
+            )
+        );
+    }
+}
+
+#[test]
+fn a_data_directory_whose_name_holds_a_comma_is_one_path() {
+    // Issue 13: `--data` was split on its commas even where the whole value was a folder.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("prices,2024");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::copy(fixture("bad/plain.csv"), data.join("GLD.csv")).unwrap();
+    let output = buy_and_hold_on(&data, &dir.path().join("out"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_or_a_device_named_by_data_is_refused_as_such() {
+    // Issue 13: a fifo and /dev/stdin were reported as "no such file or directory".
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("prices");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [fifo.as_path(), Path::new("/dev/null")] {
+        let output = buy_and_hold_on(path, &dir.path().join("out"));
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!(
+                "error: {}: is not a regular file or a directory (a pipe or a device?): save the \
+                 data into a CSV file and name that file or its directory\n",
+                path.display()
+            )
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -51,10 +51,25 @@ fn universe(paths: &[Vec<(f64, f64)>]) -> Universe {
 
 /// Random prices: a walk of daily moves within ±8%, opens gapping within ±3% of the close.
 fn paths(symbols: usize, bars: usize) -> impl Strategy<Value = Vec<Vec<(f64, f64)>>> {
-    let bar = (-0.08f64..0.08, -0.03f64..0.03);
-    proptest::collection::vec(proptest::collection::vec(bar, bars), symbols).prop_map(|moves| {
-        moves
-            .into_iter()
+    walks(symbols, bars, 0.08, 0.03)
+}
+
+/// Random prices that can run away: daily moves within ±40%, opens gapping within ±10%.
+fn wild_paths(symbols: usize, bars: usize) -> impl Strategy<Value = Vec<Vec<(f64, f64)>>> {
+    walks(symbols, bars, 0.4, 0.1)
+}
+
+/// Random walks from 100 of daily moves within ±`moves`, opens gapping within ±`gaps` of the
+/// previous close.
+fn walks(
+    symbols: usize,
+    bars: usize,
+    moves: f64,
+    gaps: f64,
+) -> impl Strategy<Value = Vec<Vec<(f64, f64)>>> {
+    let bar = (-moves..moves, -gaps..gaps);
+    proptest::collection::vec(proptest::collection::vec(bar, bars), symbols).prop_map(|all| {
+        all.into_iter()
             .map(|walk| {
                 let mut close = 100.0;
                 walk.into_iter()
@@ -180,5 +195,70 @@ proptest! {
         let paid: f64 = costly.fills.iter().map(|f| f.cost).sum();
         prop_assert!(paid >= 0.0);
         prop_assert!(costly.equity[u.len() - 1] <= free.equity[u.len() - 1] * (1.0 + 1e-12));
+    }
+}
+
+/// Random long and short targets of gross weight up to 2 on some bars.
+fn leveraged_targets(symbols: usize, bars: usize) -> impl Strategy<Value = Vec<Option<Targets>>> {
+    let weights = proptest::collection::vec(-1.0f64..1.0, symbols).prop_map(|w| {
+        let gross: f64 = w.iter().map(|x| x.abs()).sum::<f64>().max(1.0);
+        w.into_iter().map(|x| 2.0 * x / gross).collect::<Vec<_>>()
+    });
+    proptest::collection::vec(proptest::option::weighted(0.3, weights), bars)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Issue 13: a leveraged short that ran away published equity of −199 million and a
+    /// drawdown of −187,441%. Now equity never reads below zero: the first close at or below
+    /// zero ends the run as ruined, and the books still balance on every published bar.
+    #[test]
+    fn equity_never_reads_below_zero_and_a_ruined_run_holds_and_trades_nothing_after(
+        (prices, targets, bps) in (1usize..3, 20usize..60).prop_flat_map(|(k, n)| {
+            (wild_paths(k, n), leveraged_targets(k, n), 0.0f64..50.0)
+        })
+    ) {
+        let u = universe(&prices);
+        let options = EngineOptions {
+            max_leverage: 2.0,
+            ..options(bps, false)
+        };
+        let run = run(&u, &targets, &options);
+        let k = u.series.len();
+        let ruined = run.ruin.map_or(u.len(), |r| r.bar);
+        let mut cash = 100_000.0;
+        let mut fills = run.fills.iter().peekable();
+        for t in 0..u.len() {
+            while let Some(f) = fills.next_if(|f| f.bar == t) {
+                prop_assert!(t <= ruined, "a fill after the ruin");
+                cash += match f.side {
+                    Side::Buy => -(f.value() + f.cost),
+                    Side::Sell => f.value() - f.cost,
+                };
+            }
+            let scale = run.equity[t].abs().max(1.0);
+            prop_assert!(run.equity[t] >= 0.0 && run.equity[t].is_finite());
+            let positions: f64 = (0..k).map(|s| run.units(t, s) * u.series[s].close[t]).sum();
+            prop_assert!((run.cash[t] + positions - run.equity[t]).abs() < 1e-6 * scale);
+            if t < ruined {
+                prop_assert!(run.equity[t] > 0.0);
+                prop_assert!((run.cash[t] - cash).abs() < 1e-6 * cash.abs().max(scale));
+                for s in 0..k {
+                    let weight = run.weight(t, s, u.series[s].close[t]);
+                    prop_assert!(weight * run.units(t, s) >= 0.0, "a short's weight is negative");
+                }
+            } else {
+                prop_assert_eq!((run.equity[t], run.cash[t]), (0.0, 0.0));
+                prop_assert!((0..k).all(|s| run.units(t, s) == 0.0));
+            }
+            if t == ruined {
+                // What the closed positions left, below zero, is the shortfall written off.
+                let shortfall = run.ruin.map_or(0.0, |r| r.shortfall);
+                prop_assert!((cash.min(0.0) + shortfall).abs() < 1e-6 * shortfall.max(1.0));
+            }
+        }
+        let drawdown = backtest::metrics::performance(&u.dates, &run.equity, 0.0).max_drawdown;
+        prop_assert!((-1.0..=0.0).contains(&drawdown));
     }
 }

@@ -57,8 +57,16 @@ fn assert_paths_are_direct_runs(request: &RunRequest, block: usize, paths: usize
             request,
         )
         .unwrap();
-        assert_eq!(row.measured.performance, direct.performance, "{k}");
-        assert_eq!(row.measured.trades, direct.trades.len(), "{k}");
+        assert_eq!(
+            row.measured.as_ref().unwrap().performance,
+            direct.performance,
+            "{k}"
+        );
+        assert_eq!(
+            row.measured.as_ref().unwrap().trades,
+            direct.trades.len(),
+            "{k}"
+        );
     }
     let single = execute(request).unwrap().summary.metrics;
     assert_eq!(result.historical.performance, single.performance);
@@ -123,10 +131,16 @@ fn the_monte_carlo_path_of_the_sample_seed_is_the_historical_run_on_the_sample()
     assert_eq!(result.symbols, ["GDX", "GLD", "SPY"]);
     let path = &result.paths[1];
     assert_eq!(path.seed, 7);
-    assert_eq!(path.measured.performance, result.historical.performance);
-    assert_eq!(path.measured.trades, result.historical.trades);
+    assert_eq!(
+        path.measured.as_ref().unwrap().performance,
+        result.historical.performance
+    );
+    assert_eq!(
+        path.measured.as_ref().unwrap().trades,
+        result.historical.trades
+    );
     assert_ne!(
-        result.paths[0].measured.performance,
+        result.paths[0].measured.as_ref().unwrap().performance,
         result.historical.performance
     );
     // The paths are cut to --from/--to as the loader cuts the files.
@@ -141,7 +155,7 @@ fn the_monte_carlo_path_of_the_sample_seed_is_the_historical_run_on_the_sample()
     let uncut = result.historical.performance;
     let result = robustness::run(&cut, Method::MonteCarlo, 1, 7).unwrap();
     assert_eq!(
-        result.paths[0].measured.performance,
+        result.paths[0].measured.as_ref().unwrap().performance,
         result.historical.performance
     );
     assert_ne!(result.historical.performance, uncut, "the dates were cut");
@@ -369,6 +383,12 @@ fn monte_carlo_against_real_history_compares_with_the_real_run() {
     .unwrap()
     .summary
     .metrics;
-    assert_eq!(result.paths[0].measured.performance, sample.performance);
-    assert_ne!(result.paths[0].measured.performance, single.performance);
+    assert_eq!(
+        result.paths[0].measured.as_ref().unwrap().performance,
+        sample.performance
+    );
+    assert_ne!(
+        result.paths[0].measured.as_ref().unwrap().performance,
+        single.performance
+    );
 }

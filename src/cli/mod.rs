@@ -85,8 +85,9 @@ pub struct DataArgs {
 /// `walk-forward` and `robustness`.
 #[derive(Debug, Clone, Args)]
 pub struct Inputs {
-    /// Dataset directory or CSV files (repeat or separate with commas).
-    #[arg(long, value_delimiter = ',', default_values_os_t = default_data())]
+    /// Dataset directory or CSV files (repeat or separate with commas; a path that exists
+    /// with its commas is taken whole).
+    #[arg(long, default_values_os_t = default_data())]
     data: Vec<PathBuf>,
     /// Symbols to trade, for strategies that take them (default: every symbol of the dataset).
     #[arg(long, value_delimiter = ',')]
@@ -116,11 +117,26 @@ impl Inputs {
         }
         Ok(crate::run::RunRequest {
             params: self.params.clone(),
-            data: self.data.clone(),
+            data: self
+                .data
+                .iter()
+                .flat_map(|value| data_paths(value))
+                .collect(),
             symbols: self.symbols.clone(),
             load: self.files.load_options()?,
             ..crate::run::RunRequest::new(strategy, PathBuf::new())
         })
+    }
+}
+
+/// The paths of one `--data` value: the value itself where such a path exists (a folder
+/// named `prices,2024` is one folder), else its comma-separated parts.
+fn data_paths(value: &Path) -> Vec<PathBuf> {
+    match value.to_str() {
+        Some(text) if text.contains(',') && !value.exists() => {
+            text.split(',').map(PathBuf::from).collect()
+        }
+        _ => vec![value.to_path_buf()],
     }
 }
 

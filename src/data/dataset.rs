@@ -58,10 +58,7 @@ impl Dataset {
             } else if root.is_file() {
                 insert(&mut files, root.clone())?;
             } else {
-                return Err(Error::data_file(
-                    root,
-                    "no such file or directory (the sample dataset is data/ at the repository's root)",
-                ));
+                return Err(not_a_dataset(root));
             }
         }
         let mut units = Units::new();
@@ -189,6 +186,22 @@ impl Dataset {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Why `root`, neither a directory nor a regular file, cannot be a dataset: it does not exist,
+/// cannot be looked at, or is a pipe or a device (`/dev/stdin`), which could be read only once.
+fn not_a_dataset(root: &Path) -> Error {
+    let problem = match std::fs::metadata(root) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            "no such file or directory (the sample dataset is data/ at the repository's root)"
+                .to_string()
+        }
+        Err(e) => format!("cannot be read: {e}"),
+        Ok(_) => "is not a regular file or a directory (a pipe or a device?): save the data \
+                  into a CSV file and name that file or its directory"
+            .to_string(),
+    };
+    Error::data_file(root, problem)
 }
 
 fn has_csv_extension(path: &Path) -> bool {

@@ -65,15 +65,18 @@ impl Manifest {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let file: ManifestFile = toml::from_str(&text)
-            .map_err(|e| Error::data_file(&path, format!("invalid manifest: {}", e.message())))?;
+        let file = parse(&path, &text)?;
         let manifest = Manifest {
             name: file.name,
             synthetic: file.synthetic,
             description: file.description,
             generator: file.generator,
             seed: file.seed,
-            symbols: file.symbols,
+            symbols: file
+                .symbols
+                .into_iter()
+                .map(toml::Spanned::into_inner)
+                .collect(),
         };
         Ok(Some((manifest, file.units)))
     }
@@ -87,6 +90,56 @@ impl Manifest {
         let text = toml::to_string(self).map_err(|e| Error::data_file(&path, e.to_string()))?;
         crate::publish::write_atomic(&path, text.as_bytes())
     }
+}
+
+/// The fields every manifest has, in the order the documentation lists them.
+const REQUIRED: [&str; 4] = ["name", "synthetic", "description", "symbols"];
+
+/// `text`, the manifest at `path`, read and checked: every missing field named at once, any
+/// other problem with the line it is on, and no symbol listed twice.
+fn parse(path: &Path, text: &str) -> Result<ManifestFile> {
+    let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
+    let invalid = |e: &toml::de::Error| {
+        let problem = format!("invalid manifest: {}", e.message().trim_end());
+        match e.span() {
+            Some(span) => Error::data_line(path, line_of(span.start), problem),
+            None => Error::data_file(path, problem),
+        }
+    };
+    let table: toml::Table = toml::from_str(text).map_err(|e| invalid(&e))?;
+    let missing: Vec<String> = REQUIRED
+        .iter()
+        .filter(|field| !table.contains_key(**field))
+        .map(|field| format!("`{field}`"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::data_file(
+            path,
+            format!(
+                "invalid manifest: missing {} (every manifest gives name, synthetic, description \
+                 and symbols)",
+                missing.join(", ")
+            ),
+        ));
+    }
+    let file: ManifestFile = toml::from_str(text).map_err(|e| invalid(&e))?;
+    for (i, symbol) in file.symbols.iter().enumerate() {
+        if let Some(first) = file.symbols[..i]
+            .iter()
+            .find(|s| s.get_ref().eq_ignore_ascii_case(symbol.get_ref()))
+        {
+            return Err(Error::data_line(
+                path,
+                line_of(symbol.span().start),
+                format!(
+                    "invalid manifest: symbols lists {} again after {}: list each symbol once",
+                    symbol.get_ref(),
+                    first.get_ref()
+                ),
+            ));
+        }
+    }
+    Ok(file)
 }
 
 /// The `[units]` table of a manifest: symbol → the unit its prices are written in.
@@ -132,7 +185,8 @@ struct ManifestFile {
     generator: Option<String>,
     #[serde(default)]
     seed: Option<u64>,
-    symbols: Vec<String>,
+    /// With where each is written, to name the line of one listed twice.
+    symbols: Vec<toml::Spanned<String>>,
     #[serde(default)]
     units: Units,
 }

@@ -15,6 +15,19 @@ pub use universe::{PriceMode, Series, Universe};
 
 use crate::Date;
 
+/// A number as data messages show it: as written where it is of ordinary size, in exponent
+/// form where it is not (`1e-308`, `1e300`), so an extreme price or volume takes a dozen
+/// characters instead of the 300 digits of its full decimal expansion.
+#[must_use]
+pub fn readable(value: f64) -> String {
+    let size = value.abs();
+    if value == 0.0 || !value.is_finite() || (1e-6..1e15).contains(&size) {
+        format!("{value}")
+    } else {
+        format!("{value:e}")
+    }
+}
+
 /// One symbol's validated daily history, as written in its file (sorted, one row per date).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bars {

@@ -8,10 +8,16 @@
 //! the bars where an answer comes or targets wait to fill, and finally marks every bar to its
 //! close, a stretch between two fills at a time. Nothing is allocated per bar except the
 //! targets a strategy chooses to emit.
+//!
+//! What a run publishes is settled last (`solvency.rs`): every number is finite or the run is
+//! refused naming the first bar where one would not be, and a run whose equity reaches zero
+//! ends there as ruined, its shortfall written off, so equity never reads below zero.
 
 mod portfolio;
+mod solvency;
 
 pub use portfolio::{Fill, Side};
+pub use solvency::Ruin;
 
 use serde::Serialize;
 
@@ -50,6 +56,14 @@ pub struct EngineOptions {
     pub max_leverage: f64,
 }
 
+impl EngineOptions {
+    /// Commission and slippage together, as a fraction of traded value.
+    #[must_use]
+    pub fn cost_rate(&self) -> f64 {
+        (self.commission_bps + self.slippage_bps) / 10_000.0
+    }
+}
+
 impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
@@ -81,6 +95,10 @@ pub struct Run {
     pub decisions: Vec<(usize, Targets)>,
     /// Fills postponed because the symbol had no bar on the fill date.
     pub postponed_fills: usize,
+    /// Where equity reached zero, if it did: the run ended at that close, every position
+    /// closed there, and cash and equity are 0 from that bar on (what was owed beyond zero is
+    /// the ruin's shortfall, written off; see [`Ruin`]).
+    pub ruin: Option<Ruin>,
 }
 
 impl Run {
@@ -88,6 +106,18 @@ impl Run {
     #[must_use]
     pub fn units(&self, t: usize, s: usize) -> f64 {
         self.holdings[t * self.symbols + s]
+    }
+
+    /// The weight of symbol `s` at the close of bar `t`, its position's value at `close` over
+    /// equity: negative for a short, and 0 where equity is 0 (a ruined run holds nothing).
+    #[must_use]
+    pub fn weight(&self, t: usize, s: usize, close: f64) -> f64 {
+        let equity = self.equity[t];
+        if equity == 0.0 {
+            0.0
+        } else {
+            self.units(t, s) * close / equity
+        }
     }
 
     /// The run from bar `first` on, renumbered so that `first` is bar 0. Nothing may have
@@ -104,6 +134,10 @@ impl Run {
         for (bar, _) in &mut self.decisions {
             *bar -= first;
         }
+        if let Some(ruin) = &mut self.ruin {
+            // Only a run without cash is ruined before trading starts: at its first bar.
+            ruin.bar = ruin.bar.saturating_sub(first);
+        }
         self
     }
 }
@@ -111,10 +145,13 @@ impl Run {
 /// Runs `strategy` over `universe`. The strategy's symbols must be the first series of the
 /// universe, in its order (the benchmark may follow).
 ///
+/// A run whose equity reaches zero ends there as ruined ([`Run::ruin`]).
+///
 /// # Errors
 /// The strategy's symbols do not match the universe, or it answers targets that cannot be
 /// traded (wrong length, not finite, beyond the leverage cap); the error names the strategy,
-/// the date and the value.
+/// the date and the value. Or the prices make a fill or the equity not a finite number; the
+/// error names the first such bar and the symbol.
 pub fn simulate(
     name: &str,
     strategy: &mut dyn Strategy,
@@ -237,6 +274,7 @@ fn simulate_all(
         fills: Vec::new(),
         decisions,
         postponed_fills: 0,
+        ruin: None,
     };
     let series = &universe.series[..k];
     let at_open = options.fill == FillMode::NextOpen;
@@ -260,6 +298,13 @@ fn simulate_all(
         t = if at_open { bar + 1 } else { bar };
     }
     portfolio.mark(series, n, &mut run);
+    solvency::settle(
+        &mut run,
+        series,
+        &universe.dates,
+        options.cash,
+        options.cost_rate(),
+    )?;
     Ok(run)
 }
 
@@ -352,11 +397,17 @@ fn check_targets(
     Ok(())
 }
 
-/// Buy and hold of one series, bought at the close of the first bar without costs: the
-/// benchmark curve every run is compared with.
-#[must_use]
-pub fn buy_and_hold_curve(close: &[f64], cash: f64) -> Vec<f64> {
-    close.iter().map(|c| cash * c / close[0]).collect()
+/// Buy and hold of `series` (on the calendar `dates`), bought at the close of the first bar
+/// without costs: the benchmark curve every run is compared with.
+///
+/// # Errors
+/// A close makes the curve not a finite number (the rule every run's numbers obey, see
+/// `solvency.rs`); the error names the first such date and the symbol.
+pub fn buy_and_hold_curve(series: &Series, dates: &[crate::Date], cash: f64) -> Result<Vec<f64>> {
+    let close = &series.close;
+    let curve: Vec<f64> = close.iter().map(|c| cash * c / close[0]).collect();
+    solvency::check_benchmark(&curve, series, dates)?;
+    Ok(curve)
 }
 
 #[cfg(test)]
@@ -595,6 +646,107 @@ mod tests {
         );
         assert_eq!(run.fills[0].bar, 3);
         assert_eq!(run.postponed_fills, 1);
+    }
+
+    #[test]
+    fn a_short_that_runs_away_ends_the_run_as_ruined_at_the_first_close_below_zero() {
+        // Short at bar 1's open at 10 (10,000 units, cash 200,000); the close of bar 3 at 30
+        // leaves equity at -100,000. A later answer must never fill.
+        let p: &[f64] = &[10.0, 10.0, 10.0, 30.0, 40.0, 50.0];
+        let u = universe(&[(p, p)]);
+        let at: &[(usize, &[f64])] = &[(0, &[-1.0]), (4, &[1.0])];
+        let run = simulate_script(&u, &mut script(1, at), &EngineOptions::default());
+        let ruined = run.ruin.expect("ruined");
+        assert_eq!(ruined.bar, 3);
+        assert!((ruined.shortfall - 100_000.0).abs() < 1e-6, "{ruined:?}");
+        assert!(
+            (run.weight(2, 0, 10.0) + 1.0).abs() < 1e-12,
+            "a short weighs -1"
+        );
+        assert_eq!(run.equity[3..], [0.0; 3]);
+        assert_eq!(run.cash[3..], [0.0; 3]);
+        assert_eq!(run.holdings[3..], [0.0; 3]);
+        assert_eq!(run.weight(4, 0, 40.0), 0.0);
+        let last = run.fills.last().expect("the cover");
+        assert_eq!(
+            (last.bar, last.side, last.units, last.price),
+            (3, Side::Buy, 10_000.0, 30.0)
+        );
+        assert_eq!(run.fills.len(), 2, "nothing after the ruin");
+    }
+
+    #[test]
+    fn a_cover_is_never_cut_short_for_want_of_cash() {
+        // Short 10,000 at 10 (cash 199,000 after 1% costs), then at 19.8 equity is 1,000 and
+        // covering costs more than the cash: the cover used to be capped by cash and leave 49
+        // units short.
+        let p: &[f64] = &[10.0, 10.0, 19.8, 19.8, 19.8];
+        let u = universe(&[(p, p)]);
+        let options = EngineOptions {
+            commission_bps: 100.0,
+            max_leverage: 2.0,
+            ..EngineOptions::default()
+        };
+        let at: &[(usize, &[f64])] = &[(0, &[-1.0]), (2, &[2.0])];
+        let run = simulate_script(&u, &mut script(1, at), &options);
+        let short = run.fills[0].units;
+        let cover = run
+            .fills
+            .iter()
+            .find(|f| f.side == Side::Buy)
+            .expect("a cover");
+        assert_eq!(cover.bar, 3);
+        assert!(cover.units >= short, "covered {} of {short}", cover.units);
+        assert!(run.units(3, 0) >= 0.0, "no short left open");
+    }
+
+    #[test]
+    fn a_price_that_overflows_a_position_stops_the_run_naming_the_date_and_symbol() {
+        let u = universe(&[(&[10.0, 10.0, 10.0], &[10.0, 1e308, 10.0])]);
+        let err = simulate_script_err(&u, &[(0, &[1.0])]);
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(text.starts_with("2024-01-02: equity inf"), "{text}");
+        assert!(text.contains("of S0 at its close 1e308"), "{text}");
+        let tiny = universe(&[(&[1e-308, 1e-308], &[1e-308, 1e-308])]);
+        let text = simulate_script_err(&tiny, &[(0, &[1.0])]).to_string();
+        assert!(
+            text.starts_with("2024-01-02: buying S0 at 1e-308 would trade inf units"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_run_that_starts_with_no_cash_is_ruined_at_once_and_trades_nothing() {
+        // A walk-forward window after a ruined one starts from the ruin's zero.
+        let p: &[f64] = &[10.0, 11.0, 12.0];
+        let u = universe(&[(p, p)]);
+        let options = EngineOptions {
+            cash: 0.0,
+            ..EngineOptions::default()
+        };
+        let run = simulate_script(&u, &mut script(1, &[(0, &[1.0])]), &options);
+        assert_eq!(run.ruin.map(|r| (r.bar, r.shortfall)), Some((0, 0.0)));
+        assert!(run.fills.is_empty());
+        let performance = crate::metrics::performance(&u.dates, &run.equity, 0.0);
+        assert_eq!(
+            (performance.total_return, performance.max_drawdown),
+            (0.0, 0.0)
+        );
+        let lines = Lines::new(&u);
+        let warmed = simulate_on(
+            "script",
+            &mut script(1, &[(0, &[1.0])]),
+            &lines,
+            &options,
+            1,
+        );
+        assert_eq!(warmed.unwrap().ruin.map(|r| r.bar), Some(0));
+    }
+
+    fn simulate_script_err(u: &Universe, at: &[(usize, &[f64])]) -> Error {
+        let options = EngineOptions::default();
+        simulate("script", &mut script(1, at), u, &options).unwrap_err()
     }
 
     /// Answers `first` at the close of its first bar, then panics at its second.

@@ -81,7 +81,7 @@ impl Portfolio {
             pending: vec![None; symbols],
             pending_count: 0,
             whole_units: options.whole_units,
-            cost_rate: (options.commission_bps + options.slippage_bps) / 10_000.0,
+            cost_rate: options.cost_rate(),
         }
     }
 
@@ -143,6 +143,11 @@ impl Portfolio {
         let filled_before = run.fills.len();
         let prices: Vec<f64> = series.iter().map(&price).collect();
         let equity = self.equity(|s| prices[s]);
+        if equity.is_nan() || equity <= 0.0 {
+            // Nothing is sized against equity at or below zero: the targets wait, and the
+            // close decides whether the run is ruined (`solvency.rs`).
+            return;
+        }
         // Each symbol trades at most once: its side is fixed before anything fills, so a sell
         // that overshoots by a rounding error is never followed by a dust buy.
         let sides: Vec<Option<Side>> = (0..self.units.len())
@@ -193,7 +198,9 @@ impl Portfolio {
 
     /// The fill that moves symbol `s` towards `weight` of `equity` on `side`: a weight of zero
     /// closes the position exactly; buys are sized so that cost included they spend the gap,
-    /// and never more than the cash there is.
+    /// and never more than the cash there is, except that covering a short is never cut short
+    /// for want of cash (a short left open by a capped cover would keep losing while the
+    /// books said it was closed; cash below zero is then equity's problem, `solvency.rs`).
     fn order(
         &self,
         t: usize,
@@ -209,8 +216,10 @@ impl Portfolio {
             _ if weight == 0.0 => current.abs(),
             Side::Sell => -gap / price,
             Side::Buy => {
+                let wanted = gap / (price * (1.0 + self.cost_rate));
                 let affordable = self.cash.max(0.0) / (price * (1.0 + self.cost_rate));
-                (gap / (price * (1.0 + self.cost_rate))).min(affordable)
+                let cover = wanted.min((-current).max(0.0));
+                wanted.min(affordable).max(cover)
             }
         };
         let units = if self.whole_units && weight != 0.0 {

@@ -33,6 +33,14 @@ pub struct Summary {
     pub dataset: DatasetInfo,
     /// Equity at the last close.
     pub final_equity: f64,
+    /// The close at which equity reached zero, if it did: the run ended there, every position
+    /// closed at that close; equity is 0 from then on. Absent from runs that were not ruined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ruined_on: Option<Date>,
+    /// What was owed beyond zero when the run was ruined, written off. Absent from runs that
+    /// were not ruined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortfall: Option<f64>,
     /// FNV-1a 64-bit hash of `fills.csv`: any change in any fill changes it.
     pub fill_hash: String,
     /// Headline statistics.
@@ -207,6 +215,8 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
                 .collect(),
         },
         final_equity: run.equity[run.equity.len() - 1],
+        ruined_on: run.ruin.map(|r| universe.dates[r.bar]),
+        shortfall: run.ruin.map(|r| r.shortfall),
         fill_hash: crate::hash::fnv1a_hex(tables::fills_csv(run, universe).as_bytes()),
         metrics: parts.metrics,
         benchmark: parts.benchmark,

@@ -30,7 +30,7 @@ pub fn equity_csv(run: &Run, universe: &Universe) -> String {
         let equity = run.equity[t];
         let _ = write!(out, "{date},{equity},{}", run.cash[t]);
         for (s, series) in universe.series[..run.symbols].iter().enumerate() {
-            let weight = run.units(t, s) * series.close[t] / equity;
+            let weight = run.weight(t, s, series.close[t]);
             let _ = write!(out, ",{weight}");
         }
         out.push('\n');

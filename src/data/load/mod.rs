@@ -33,6 +33,8 @@
 //! | empty file, header only, no date or close column, two columns for one field | **error** |
 //! | a data line where the header should be | **error**: add a header line |
 //! | non-UTF-8 byte, NUL byte, UTF-16, ZIP (`.xlsx`), gzip, HTML or JSON content | **error**: what it is, save as CSV UTF-8 |
+//! | U+2028, U+2029 or U+0085 anywhere (Unicode line breaks a CSV does not end lines with) | **error** naming the line |
+//! | `Adj Close / Close` scaling a price to 0 or beyond the largest float | **error** naming the line |
 //! | a path that is a directory, a pipe or a device, or that cannot be read | **error** naming the path and the OS reason |
 //!
 //! Dates without `--date-format` are read in the formats that cannot be misread: ISO dates and
@@ -67,7 +69,7 @@ use self::header::{Header, Role};
 use self::rows::RowReader;
 use self::text::{Lines, decode, read_file};
 use super::defects::DefectLog;
-use super::{Bars, DefectKind, FileReport};
+use super::{Bars, DefectKind, FileReport, readable};
 use crate::{Date, Error, Result};
 
 /// Longest cell read as a number or a date; longer ones are refused without being parsed.
@@ -249,14 +251,22 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, log: &mut DefectLog
             log.note(DefectKind::OhlcOutsideRange, row.line, || {
                 format!(
                     "{}: open {} high {} low {} close {}",
-                    row.date, row.open, row.high, row.low, row.close
+                    row.date,
+                    readable(row.open),
+                    readable(row.high),
+                    readable(row.low),
+                    readable(row.close)
                 )
             });
         }
         let flat = row.open == row.high && row.high == row.low && row.low == row.close;
         if has_volume && flat && row.volume == 0.0 {
             log.note(DefectKind::FlatZeroVolume, row.line, || {
-                format!("{}: O = H = L = C = {} with volume 0", row.date, row.close)
+                format!(
+                    "{}: O = H = L = C = {} with volume 0",
+                    row.date,
+                    readable(row.close)
+                )
             });
         }
     }
@@ -271,11 +281,12 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, log: &mut DefectLog
         if change.abs() > 0.5 {
             log.note(DefectKind::Jump, pair[1].line, || {
                 format!(
-                    "{}: close {} after {} ({:+.0}%)",
+                    "{}: close {} after {} ({}{}%)",
                     pair[1].date,
-                    pair[1].close,
-                    pair[0].close,
-                    change * 100.0
+                    readable(pair[1].close),
+                    readable(pair[0].close),
+                    if change > 0.0 { "+" } else { "" },
+                    readable((change * 100.0).round())
                 )
             });
         }
@@ -293,7 +304,7 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, log: &mut DefectLog
                 format!(
                     "{}: volume {} is {:.0}% of the 20-day median",
                     last.date,
-                    last.volume,
+                    readable(last.volume),
                     100.0 * last.volume / median
                 )
             });

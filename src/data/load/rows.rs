@@ -9,6 +9,7 @@ use super::header::{Column, Header, Role};
 use super::numbers::{number_error, parse_number, parse_scaled};
 use super::text::{Cells, Lines, Separator, excerpt, quote_error};
 use super::{LoadOptions, Row};
+use crate::data::readable;
 use crate::{Error, Result};
 
 /// The cells of one row that the loader reads, and what the row looks like.
@@ -139,10 +140,18 @@ impl<'a> RowReader<'_, 'a> {
         } else {
             (price(Role::Open)?, price(Role::High)?, price(Role::Low)?)
         };
-        let adj_close = if header.slot(Role::AdjClose).is_some() {
-            price(Role::AdjClose)?
-        } else {
-            close
+        let adj_close = match header.slot(Role::AdjClose) {
+            Some(slot) => {
+                let adj_close = price(Role::AdjClose)?;
+                self.check_adjusted(
+                    line,
+                    &header.columns[slot],
+                    adj_close,
+                    [open, high, low, close],
+                )?;
+                adj_close
+            }
+            None => close,
         };
         let volume = match header.slot(Role::Volume) {
             Some(slot) => self.volume(
@@ -211,13 +220,48 @@ impl<'a> RowReader<'_, 'a> {
                 self.path,
                 line,
                 format!(
-                    "{} {value} is not a positive price ({}): correct the cell, delete the row, or cut it off with --from/--to",
+                    "{} {} is not a positive price ({}): correct the cell, delete the row, or cut it off with --from/--to",
                     column.shown(),
+                    readable(value),
                     column.at()
                 ),
             ));
         }
         Ok(scaled)
+    }
+
+    /// The adjusted prices, each of `prices` times `Adj Close / Close` as the universe scales
+    /// them, must be positive and finite like the prices as written: `Close 1e300` with
+    /// `Adj Close 1e-300` would otherwise trade at a price of 0.
+    fn check_adjusted(
+        &self,
+        line: usize,
+        column: &Column<'_>,
+        adj_close: f64,
+        prices: [f64; 4],
+    ) -> Result<()> {
+        let close = prices[3];
+        let factor = adj_close / close;
+        let Some(bad) = prices
+            .into_iter()
+            .map(|p| p * factor)
+            .find(|p| !(*p > 0.0 && p.is_finite()))
+        else {
+            return Ok(());
+        };
+        Err(Error::data_line(
+            self.path,
+            line,
+            format!(
+                "{} {} over Close {} gives an adjusted price of {} ({}): not a positive finite \
+                 price; correct the cell or delete the row",
+                column.shown(),
+                readable(adj_close),
+                readable(close),
+                readable(bad),
+                column.at()
+            ),
+        ))
     }
 
     /// A volume: a non-negative finite number, `K`/`M`/`B` read as thousands, millions and
@@ -239,8 +283,9 @@ impl<'a> RowReader<'_, 'a> {
                 self.path,
                 line,
                 format!(
-                    "{} {value} is negative ({}): correct the cell or delete the row",
+                    "{} {} is negative ({}): correct the cell or delete the row",
                     column.shown(),
+                    readable(value),
                     column.at()
                 ),
             ));

@@ -93,6 +93,29 @@ pub(super) fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
             ),
         )
     })?;
+    // Unicode's line and paragraph separators and NEL: not line ends here (only `\n`, `\r\n`
+    // and `\r` are), yet `str::trim` takes them for white space, so rows joined by them read as
+    // one overlong line and a line of nothing else reads as blank. Neither is what the file
+    // means, so they are refused where they are.
+    if let Some((at, c)) = text
+        .char_indices()
+        .find(|(_, c)| matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}'))
+    {
+        let (line, column) = locate(bytes, at);
+        return Err(Error::data_line(
+            path,
+            line,
+            format!(
+                "{} (byte {column} of the line) is not a line end of a CSV file: end lines \
+                 with a newline, and remove the character from cells",
+                match c {
+                    '\u{2028}' => "Unicode line separator U+2028",
+                    '\u{2029}' => "Unicode paragraph separator U+2029",
+                    _ => "Unicode next-line character U+0085",
+                }
+            ),
+        ));
+    }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         let (line, column) = locate(bytes, at);
         return Err(Error::data_line(

@@ -186,7 +186,10 @@ impl<'a> RunCharts<'a> {
             super::super::text::symbols_label(&d.symbols)
         );
         let subtitle = format!(
-            "{}{} · {} · {} · costs {} + {} bps · {} to {}",
+            "{}{}{} · {} · {} · costs {} + {} bps · {} to {}",
+            summary
+                .ruined_on
+                .map_or_else(String::new, |date| format!("RUINED on {date} · ")),
             if d.synthetic {
                 "SYNTHETIC data · "
             } else {
