@@ -69,7 +69,9 @@ impl Error {
         }
     }
 
-    /// The same error, saying which strategy's run it stopped (when several run at once).
+    /// The same error, saying which strategy's run it stopped (when several run at once). Said
+    /// once: an error that already names the strategy is returned as it is, so that the layers
+    /// it passes through (a run, then `run --all`) do not repeat the name.
     #[must_use]
     pub fn for_strategy(self, name: &str) -> Self {
         match self {
@@ -77,12 +79,21 @@ impl Error {
                 file,
                 line,
                 problem,
-            } => Error::Data {
-                file,
-                line,
-                problem: format!("{problem} (in the run of {name})"),
-            },
-            Error::Usage(message) => Error::Usage(format!("{name}: {message}")),
+            } => {
+                let context = format!(" (in the run of {name})");
+                Error::Data {
+                    file,
+                    line,
+                    problem: if problem.ends_with(&context) {
+                        problem
+                    } else {
+                        problem + &context
+                    },
+                }
+            }
+            Error::Usage(message) if !message.starts_with(&format!("{name}: ")) => {
+                Error::Usage(format!("{name}: {message}"))
+            }
             other => other,
         }
     }
@@ -128,5 +139,29 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn an_error_names_its_strategy_once_however_many_layers_add_it() {
+        // Regression: `run --all` said "defensive-miners: defensive-miners: symbol SPY ...".
+        let usage = Error::Usage("symbol SPY is not in the dataset".into())
+            .for_strategy("defensive-miners")
+            .for_strategy("defensive-miners");
+        assert_eq!(
+            usage.to_string(),
+            "defensive-miners: symbol SPY is not in the dataset"
+        );
+        let data = Error::data_line("GLD.csv", 3, "high below low")
+            .for_strategy("sma-cross")
+            .for_strategy("sma-cross");
+        assert_eq!(
+            data.to_string(),
+            "GLD.csv:3: high below low (in the run of sma-cross)"
+        );
     }
 }

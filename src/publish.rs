@@ -114,6 +114,15 @@ impl Layout {
         }
     }
 
+    /// Refuses `out` as a destination as publishing it would (see [`publish_dir`]), for a
+    /// command to call before it computes anything: publishing checks again, under its lock.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] saying why `out` cannot be published to.
+    pub fn admits(self, out: &Path) -> Result<()> {
+        self.check(&destination(out, self)?)
+    }
+
     /// Refuses `dir` unless it is absent, empty or of this layout.
     ///
     /// # Errors

@@ -469,6 +469,64 @@ fn pipes_and_line_breaks_in_values_do_not_break_compare_markdown() {
     assert_tables_hold(&markdown);
 }
 
+#[test]
+fn a_symbol_holding_a_pipe_stays_one_cell_and_one_holding_a_line_break_is_refused() {
+    // Regression: `comparison.md` and the title and list of `summary.md` wrote symbols as they
+    // were, so `G|LD` split a cell; a file name with a line break split every one-line message;
+    // and `run --all` named a failing strategy twice ("defensive-miners: defensive-miners:").
+    let data = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(common::sample()).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .replace("GLD", "G|LD");
+        if path.extension().is_some_and(|e| e == "csv") {
+            std::fs::copy(&path, data.path().join(format!("{stem}.csv"))).unwrap();
+        }
+    }
+    let out = tempfile::tempdir().unwrap();
+    let mut all = common::backtest();
+    all.args([
+        "run",
+        "--all",
+        "--no-charts",
+        "--param",
+        "metal=G|LD",
+        "--data",
+    ])
+    .arg(data.path())
+    .arg("--out")
+    .arg(out.path().join("all"));
+    let output = all.output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let comparison = std::fs::read_to_string(out.path().join("all/comparison.md")).unwrap();
+    assert!(comparison.contains("| GDX, G\\|LD |"), "{comparison}");
+    assert_tables_hold(&comparison);
+    let summary =
+        std::fs::read_to_string(out.path().join("all/miners-vs-metal/summary.md")).unwrap();
+    assert!(
+        summary.starts_with("# miners-vs-metal on GDX, G\\|LD vs"),
+        "{summary}"
+    );
+    assert_tables_hold(&summary);
+    std::fs::remove_file(data.path().join("SPY.csv")).unwrap();
+    let line = refused_in_one_line(&mut all);
+    assert!(line.contains("symbol SPY is not in the dataset"), "{line}");
+    assert_eq!(
+        line.matches("defensive-miners:").count(),
+        1,
+        "named once: {line}"
+    );
+    std::fs::write(data.path().join("S\nPY.csv"), "Date,Close\n").unwrap();
+    let line = refused_in_one_line(&mut all);
+    assert!(
+        line.ends_with("which no symbol may: rename the file"),
+        "{line}"
+    );
+}
+
 /// A dataset of one symbol, `UP`, whose price rises 50% every day for three weeks.
 fn soaring(dir: &Path) {
     let mut csv = String::from("Date,Open,High,Low,Close\n");

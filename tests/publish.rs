@@ -256,10 +256,15 @@ fn a_directory_that_merely_holds_a_summary_json_is_refused_untouched() {
                 .arg(&victim),
         )
     };
+    let refused = run();
     assert_refused(
-        &run(),
+        &refused,
         2,
         "thesis.txt was not written by backtest; choose another --out",
+    );
+    assert!(
+        refused.stdout.is_empty(),
+        "refused before the run, not after its table"
     );
     let sweep = output(
         backtest()

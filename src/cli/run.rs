@@ -173,12 +173,14 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
                 .into(),
         ));
     };
-    let report = execute(&args.request(strategy)?)?;
-    super::emit(&report::text::terminal(&report.summary))?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(strategy));
+    // Refused before the run rather than after its table: publishing checks again under its lock.
+    crate::publish::Layout::Report.admits(&out)?;
+    let report = execute(&args.request(strategy)?)?;
+    super::emit(&report::text::terminal(&report.summary))?;
     report::write_outputs(&report, &out, charts)?;
     super::emit(&format!("\nreport written to {}\n", out.display()))?;
     Ok(ExitCode::SUCCESS)

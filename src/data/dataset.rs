@@ -233,6 +233,15 @@ fn find<'a>(
 
 fn insert(files: &mut BTreeMap<String, PathBuf>, path: PathBuf) -> Result<()> {
     let symbol = symbol_of(&path);
+    // A symbol is printed in one-line messages, table rows and CSV cells: a line break or
+    // other control character in a file name would break each of them.
+    if symbol.chars().any(char::is_control) {
+        return Err(Error::Usage(format!(
+            "{:?}: the file name holds a line break or another control character, which no \
+             symbol may: rename the file",
+            path.display().to_string()
+        )));
+    }
     if let Some(previous) = files.get(&symbol) {
         return Err(Error::data_file(
             &path,

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::text::{money, number, percent};
+use super::text::{markdown_cell as cell, money, number, percent};
 use super::{ChartOptions, charts};
 use crate::Result;
 use crate::publish::write_file;
@@ -45,8 +45,8 @@ pub fn markdown(reports: &[RunReport]) -> String {
             } else {
                 ""
             },
-            d.path,
-            first.summary.options.benchmark
+            cell(&d.path),
+            cell(&first.summary.options.benchmark)
         );
     }
     out.push_str(
@@ -61,7 +61,7 @@ pub fn markdown(reports: &[RunReport]) -> String {
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             s.strategy,
-            super::text::symbols_label(&s.dataset.symbols),
+            cell(&super::text::symbols_label(&s.dataset.symbols)),
             s.dataset.first_date,
             s.dataset.last_date,
             money(s.final_equity),
@@ -83,11 +83,10 @@ pub fn markdown(reports: &[RunReport]) -> String {
     for report in benchmarks {
         let s = &report.summary;
         let p = &s.benchmark.metrics;
+        let symbol = cell(&s.benchmark.symbol);
         let _ = writeln!(
             out,
-            "| *{} bought and held* | {} | {} | {} | {} | {} | {} | {} | {} | 1.000 | 1 |",
-            s.benchmark.symbol,
-            s.benchmark.symbol,
+            "| *{symbol} bought and held* | {symbol} | {} | {} | {} | {} | {} | {} | {} | 1.000 | 1 |",
             s.dataset.first_date,
             s.dataset.last_date,
             money(s.benchmark.final_equity),

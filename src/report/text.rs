@@ -97,15 +97,25 @@ fn exponent(x: f64, limit: f64) -> Option<String> {
 pub(crate) fn percent(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |x| {
         let x = x * 100.0;
-        exponent(x, EXPONENT_FROM).unwrap_or_else(|| format!("{x:.2}")) + "%"
+        exponent(x, EXPONENT_FROM).unwrap_or_else(|| fixed(x, 2)) + "%"
     })
 }
 
 /// A ratio with three decimals, `n/a` where undefined.
 pub(crate) fn number(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |x| {
-        exponent(x, EXPONENT_FROM).unwrap_or_else(|| format!("{x:.3}"))
+        exponent(x, EXPONENT_FROM).unwrap_or_else(|| fixed(x, 3))
     })
+}
+
+/// `x` with `decimals` decimals; a value that rounds to zero reads `0.000`, never `-0.000`
+/// (a tiny negative up capture is no capture, not a negative one).
+fn fixed(x: f64, decimals: usize) -> String {
+    let text = format!("{x:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(digits) if digits.bytes().all(|b| b == b'0' || b == b'.') => digits.to_string(),
+        _ => text,
+    }
 }
 
 /// `1234567.891` → `1,234,567.89`.
@@ -421,9 +431,11 @@ pub fn terminal(summary: &Summary) -> String {
 /// `summary.md`.
 #[must_use]
 pub fn markdown(summary: &Summary) -> String {
-    let mut out = format!("# {}\n\n", title(summary));
+    // Names come from the user (symbols, paths, window names): escaped like table cells, so
+    // that a line break in one cannot end the heading or the list.
+    let mut out = format!("# {}\n\n", markdown_cell(&title(summary)));
     for (label, text) in header(summary) {
-        let _ = writeln!(out, "- **{label}**: {text}");
+        let _ = writeln!(out, "- **{label}**: {}", markdown_cell(&text));
     }
     for table in tables(summary) {
         out.push('\n');
@@ -459,6 +471,14 @@ mod tests {
         assert_eq!(number(Some(292.742_4)), "292.742");
         assert_eq!(money(2.5e300), "2.500e300");
         assert_eq!(money(999_999_999_999.994), "999,999,999,999.99");
+    }
+
+    #[test]
+    fn a_value_that_rounds_to_zero_has_no_minus_sign() {
+        // Regression: a ruined run's up capture of -1e-5 read "-0.000".
+        assert_eq!(number(Some(-1e-5)), "0.000");
+        assert_eq!(percent(Some(-1e-7)), "0.00%");
+        assert_eq!(number(Some(-0.0005)), "-0.001");
     }
 
     #[test]
