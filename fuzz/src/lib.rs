@@ -22,6 +22,9 @@ fn input_path() -> &'static Path {
 }
 
 /// Writes `bytes` as the input file and returns its path.
+///
+/// # Panics
+/// The temporary directory cannot be written: no input could be tried.
 #[must_use]
 pub fn write_input(bytes: &[u8]) -> &'static Path {
     let path = input_path();
@@ -55,6 +58,11 @@ pub fn options() -> [LoadOptions; 3] {
 /// one bar, dates strictly increasing and inside the date cut, every price finite and
 /// positive, every volume finite and not negative, and a report that agrees with the bars.
 /// High ≥ low is not promised: a bar outside its range loads and is recorded as a defect.
+///
+/// Returns the bars, for the targets that go on to use them.
+///
+/// # Panics
+/// A promise is broken: that is the finding.
 pub fn check_load(path: &Path, bytes: &[u8], options: &LoadOptions) -> Option<Bars> {
     match load_bars(path, "F", options) {
         Err(error) => {
