@@ -426,6 +426,20 @@ fn a_yfinance_file_of_several_tickers_is_refused() {
     );
 }
 
+#[test]
+fn a_yfinance_header_without_its_date_line_names_the_line_that_should_be_it() {
+    // Found by the fuzz target: blank lines before the line at fault made the message name
+    // the first blank line, not the one that should have been the Date line.
+    let problem = "yfinance layout (Price, Ticker lines) without the Date line after them: add \
+                   the line Date,,,, or save the data with one header line";
+    refused(
+        "yfinance_blank_before_date_line.csv",
+        &format!(":5: {problem}"),
+    );
+    // A file that ends after the Ticker line: where the Date line belongs.
+    refused("yfinance_no_date_line.csv", &format!(":3: {problem}"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Generated inputs: huge rows, missing and unreadable paths.
 

@@ -327,14 +327,16 @@ fn yfinance_levels<'a>(
             ));
         }
     }
-    let date = peek
-        .find(|(_, t)| !t.trim().is_empty())
+    let next = peek.find(|(_, t)| !t.trim().is_empty());
+    let date = next
         .and_then(|(_, text)| first(text))
         .filter(|c| Role::of(c) == Some(Role::Date));
     let Some(date) = date else {
+        // The line that should have been the Date line; where it belongs if the file ends.
+        let at = next.map_or(ticker_line + 1, |(line, _)| line);
         return Err(Error::data_line(
             path,
-            ticker_line + 1,
+            at,
             "yfinance layout (Price, Ticker lines) without the Date line after them: \
              add the line Date,,,, or save the data with one header line",
         ));
