@@ -345,22 +345,27 @@ fn synth_replaces_its_own_dataset_whole() {
 fn synth_refuses_sizes_the_loader_would_refuse_and_the_largest_allowed_loads() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("scale");
-    for (args, option) in [
+    for (args, refusal) in [
         (
             ["--universe", "0", "--years", "1"],
-            "--universe must be from 1 to 9999, not 0",
+            "error: invalid value '0' for '--universe <SYMBOLS>': must be a whole number of at \
+             least 1 and at most 9999",
         ),
         (
             ["--universe", "1", "--years", "0"],
-            "--years must be from 1 to 200, not 0",
+            "error: invalid value '0' for '--years <YEARS>': must be a whole number of at least \
+             1 and at most 200",
         ),
         (
             ["--universe", "1", "--years", "1000"],
-            "--years must be from 1 to 200, not 1000",
+            "error: invalid value '1000' for '--years <YEARS>': must be a whole number of at \
+             least 1 and at most 200",
         ),
     ] {
         let synth = output(backtest().arg("synth").args(args).arg("--out").arg(&out));
-        assert_refused(&synth, 2, option);
+        assert_eq!(synth.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&synth.stderr);
+        assert_eq!(stderr.lines().next(), Some(refusal), "{stderr}");
         assert!(!out.exists());
     }
     let synth = output(

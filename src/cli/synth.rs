@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::values::whole;
 use crate::data::{Bars, Manifest};
 use crate::publish::{Layout, publish_dir, write_file};
 use crate::synth::{self, MAX_SYMBOLS, MAX_YEARS};
-use crate::{Error, Result};
+use crate::Result;
 
 #[derive(Debug, Args)]
 pub(super) struct SynthArgs {
@@ -22,27 +23,14 @@ pub(super) struct SynthArgs {
     out: PathBuf,
     /// Instead of the sample, a scale-test universe of this many random-walk symbols (1 to
     /// 9999).
-    #[arg(long, value_name = "SYMBOLS")]
+    #[arg(long, value_name = "SYMBOLS", value_parser = whole(1, MAX_SYMBOLS))]
     universe: Option<usize>,
     /// Years of business days of the scale-test universe, from 1975 (1 to 200).
-    #[arg(long, default_value_t = 50, requires = "universe")]
+    #[arg(long, default_value_t = 50, requires = "universe", value_parser = whole(1, MAX_YEARS))]
     years: usize,
 }
 
 pub(super) fn synth(args: &SynthArgs) -> Result<ExitCode> {
-    let within = |option: &str, value: usize, most: usize| {
-        if (1..=most).contains(&value) {
-            Ok(())
-        } else {
-            Err(Error::Usage(format!(
-                "--{option} must be from 1 to {most}, not {value}"
-            )))
-        }
-    };
-    if let Some(symbols) = args.universe {
-        within("universe", symbols, MAX_SYMBOLS)?;
-        within("years", args.years, MAX_YEARS)?;
-    }
     let dataset = match args.universe {
         Some(symbols) => synth::scale_universe(symbols, args.years, args.seed),
         None => synth::generate(args.seed),
