@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::values::whole;
+use crate::Result;
 use crate::data::{Bars, Manifest};
 use crate::publish::{Layout, publish_dir, write_file};
 use crate::synth::{self, MAX_SYMBOLS, MAX_YEARS};
-use crate::Result;
 
 #[derive(Debug, Args)]
 pub(super) struct SynthArgs {
