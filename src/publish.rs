@@ -563,17 +563,22 @@ fn builder(prefix: &str, mode: u32) -> tempfile::Builder<'_, 'static> {
     builder
 }
 
-/// Syncs every file under `dir`, whoever wrote it, then `dir` itself.
+/// Syncs every file under `dir`, whoever wrote it, then `dir` itself. The files of one
+/// directory are synced side by side: each sync mostly waits on the disk, and a report's dozen
+/// took about 6 ms one after another.
 fn sync_tree(dir: &Path) -> Result<()> {
+    use rayon::prelude::*;
+    let mut files = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let path = entry.path();
         if entry.file_type().map_err(|e| Error::io(&path, e))?.is_dir() {
             sync_tree(&path)?;
         } else {
-            sync(&path)?;
+            files.push(path);
         }
     }
+    files.par_iter().try_for_each(|path| sync(path))?;
     sync(dir)
 }
 
