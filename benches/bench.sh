@@ -13,12 +13,16 @@ bin="$CARGO_TARGET_DIR/release/backtest"
 out=$(mktemp -d)
 gld=../shared/market-data/etf-ohlcv-raw
 runs=20
+timed=0
 time_runs() {
   local label=$1; shift
-  local start end
-  "$bin" "$@" --out "$out" > /dev/null # warm the page cache
+  local start end dir
+  # Each command its own output directory: a report directory is not a sweep's, and is refused.
+  timed=$((timed + 1))
+  dir="$out/$timed"
+  "$bin" "$@" --out "$dir" > /dev/null # warm the page cache
   start=$(date +%s%N)
-  for _ in $(seq $runs); do "$bin" "$@" --out "$out" > /dev/null; done
+  for _ in $(seq $runs); do "$bin" "$@" --out "$dir" > /dev/null; done
   end=$(date +%s%N)
   echo "$label: $(( (end - start) / runs / 1000000 )) ms per process (mean of $runs)"
 }
