@@ -368,6 +368,14 @@ pub fn publish_collection(out: &Path, fill: impl FnOnce(&Path) -> Result<()>) ->
             Layout::Report.check(&out.join(name))?;
         }
     }
+    // The comparison's files belong together: one this run does not write (its chart, with
+    // charts off) goes, rather than stay beside a table it no longer shows.
+    for name in comparison::FILES {
+        let target = out.join(name);
+        if !staged.contains(&Entry::File(name.to_string())) && target.is_file() {
+            fs::remove_file(&target).map_err(|e| Error::io(&target, e))?;
+        }
+    }
     for entry in &staged {
         match entry {
             Entry::Dir(name) => put(&staging.path().join(name), &out.join(name), Layout::Report)?,

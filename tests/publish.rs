@@ -398,6 +398,33 @@ fn run_all_refuses_a_folder_holding_a_users_comparison() {
     assert_eq!(snapshot(dir.path()), before);
 }
 
+/// `run --all` without charts over one with them: the set is the new run's whole, no chart of
+/// the old one left beside a table it does not show.
+#[test]
+fn run_all_without_charts_over_one_with_them_leaves_no_chart_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("all");
+    let all = |extra: &[&str]| {
+        output(
+            backtest()
+                .args(["run", "--all", "--chart-size", "200x200", "--out"])
+                .arg(&out)
+                .args(extra),
+        )
+    };
+    assert!(all(&[]).status.success());
+    assert!(out.join("comparison.png").is_file());
+    assert!(all(&["--no-charts"]).status.success());
+    assert!(!out.join("comparison.png").exists(), "{:?}", names(&out));
+    for report in names(&out).iter().filter(|n| !n.ends_with(".md")) {
+        let files = names(&out.join(report));
+        assert!(
+            files.iter().all(|f| !f.ends_with(".png")),
+            "{report}: {files:?}"
+        );
+    }
+}
+
 /// Pins issue 13's `--out .`: the directory the command runs in cannot be swapped out.
 #[test]
 fn out_naming_the_working_directory_or_one_above_it_is_refused() {
