@@ -248,8 +248,8 @@ pub fn run(
 ) -> Result<WalkForward> {
     let setup = Setup::new(template)?;
     let plan = Plan::new(&setup, grids)?;
-    // `Plan::new` refuses a plan whose every combination the strategy refused, so there is a
-    // first candidate; say so rather than index.
+    // `Plan::new` refuses a plan whose every combination the strategy refused (naming the
+    // first refusal); a plan with no candidate at all is refused here rather than indexed.
     let Some(symbols) = plan.candidates.first().map(|c| &c.symbols) else {
         return Err(Error::Usage(format!(
             "strategy {} refused every combination of the grids",
