@@ -97,10 +97,14 @@ pub(super) fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
     // and `\r` are), yet `str::trim` takes them for white space, so rows joined by them read as
     // one overlong line and a line of nothing else reads as blank. Neither is what the file
     // means, so they are refused where they are.
-    if let Some((at, c)) = text
-        .char_indices()
-        .find(|(_, c)| matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}'))
-    {
+    // (An ASCII file, nearly every one, has none: `is_ascii` checks a word at a time.)
+    let separator = (!text.is_ascii())
+        .then(|| {
+            text.char_indices()
+                .find(|(_, c)| matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}'))
+        })
+        .flatten();
+    if let Some((at, c)) = separator {
         let (line, column) = locate(bytes, at);
         return Err(Error::data_line(
             path,
