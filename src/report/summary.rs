@@ -33,14 +33,10 @@ pub struct Summary {
     pub dataset: DatasetInfo,
     /// Equity at the last close.
     pub final_equity: f64,
-    /// The close at which equity reached zero, if it did: the run ended there, every position
-    /// closed at that close; equity is 0 from then on. Absent from runs that were not ruined.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ruined_on: Option<Date>,
-    /// What was owed beyond zero when the run was ruined, written off. Absent from runs that
-    /// were not ruined.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shortfall: Option<f64>,
+    /// Where equity reached zero, if it did (`ruined_on` and `shortfall` in the JSON, both
+    /// absent from runs that were not ruined).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub ruin: Option<RuinInfo>,
     /// FNV-1a 64-bit hash of `fills.csv`: any change in any fill changes it.
     pub fill_hash: String,
     /// Headline statistics.
@@ -53,6 +49,16 @@ pub struct Summary {
     pub stress_windows: Vec<StressResult>,
     /// What the asset did after each signal, for strategies with discrete signals; else null.
     pub events: Option<EventStudy>,
+}
+
+/// A ruined run's end (see [`crate::engine::Ruin`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RuinInfo {
+    /// The close at which equity reached zero: the run ended there, every position closed at
+    /// that close; equity is 0 from then on.
+    pub ruined_on: Date,
+    /// What was owed beyond zero, written off.
+    pub shortfall: f64,
 }
 
 /// Run options.
@@ -215,8 +221,10 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
                 .collect(),
         },
         final_equity: run.equity[run.equity.len() - 1],
-        ruined_on: run.ruin.map(|r| universe.dates[r.bar]),
-        shortfall: run.ruin.map(|r| r.shortfall),
+        ruin: run.ruin.map(|r| RuinInfo {
+            ruined_on: universe.dates[r.bar],
+            shortfall: r.shortfall,
+        }),
         fill_hash: crate::hash::fnv1a_hex(tables::fills_csv(run, universe).as_bytes()),
         metrics: parts.metrics,
         benchmark: parts.benchmark,

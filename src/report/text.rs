@@ -319,13 +319,14 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
     let d = &summary.dataset;
     let o = &summary.options;
     let mut lines = vec![];
-    if let Some(date) = summary.ruined_on {
+    if let Some(ruin) = summary.ruin {
         lines.push((
             "RUINED",
             format!(
-                "on {date}: equity reached zero; every position was closed at that close, \
+                "on {}: equity reached zero; every position was closed at that close, \
                  {} owed beyond zero was written off, and nothing traded after",
-                money(summary.shortfall.unwrap_or(0.0))
+                ruin.ruined_on,
+                money(ruin.shortfall)
             ),
         ));
     }

@@ -187,9 +187,10 @@ impl<'a> RunCharts<'a> {
         );
         let subtitle = format!(
             "{}{}{} · {} · {} · costs {} + {} bps · {} to {}",
-            summary
-                .ruined_on
-                .map_or_else(String::new, |date| format!("RUINED on {date} · ")),
+            summary.ruin.map_or_else(String::new, |ruin| format!(
+                "RUINED on {} · ",
+                ruin.ruined_on
+            )),
             if d.synthetic {
                 "SYNTHETIC data · "
             } else {
