@@ -106,7 +106,8 @@ impl Set {
         Ok(Set { summaries: set })
     }
 
-    /// Writes the set as `dir/<strategy>/summary.json`, returning the files.
+    /// Writes the set as `dir/<strategy>/summary.json`, returning the files: into a directory
+    /// being published whole (see [`crate::publish::publish_dir`]).
     ///
     /// # Errors
     /// A file cannot be written.
@@ -117,8 +118,8 @@ impl Set {
             std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
             let text = serde_json::to_string_pretty(value)
                 .map_err(|e| Error::io(&folder, std::io::Error::other(e)))?;
-            let path = folder.join("summary.json");
-            crate::publish::write_atomic(&path, (text + "\n").as_bytes())?;
+            let path = folder.join(crate::report::SUMMARY_FILE);
+            crate::publish::write_file(&path, text + "\n")?;
             written.push(path);
         }
         Ok(written)

@@ -6,8 +6,8 @@
 //! destination is absent or empty, or exchanged with it (Linux `renameat2` with
 //! `RENAME_EXCHANGE`) if it holds a previous result of the same kind, which is then removed. A
 //! destination holding anything else is refused, never replaced: what counts as ours is each
-//! [`Layout`]'s business. A lone file goes the same way through a temporary file and a rename
-//! ([`write_atomic`]).
+//! [`Layout`]'s business. Every file is written inside such a directory ([`write_file`]), never
+//! alone in place.
 //!
 //! Runs publishing into one directory at the same time are serialised by an advisory lock on
 //! the destination's parent, taken only for the check and the swap (not while the results are
@@ -22,7 +22,7 @@
 //! contents that never reached the disk.
 
 use std::fs::{self, File};
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 
 use crate::baseline::PLAN_FILE;
@@ -31,8 +31,8 @@ use crate::report::SUMMARY_FILE;
 use crate::report::comparison;
 use crate::{Error, Result};
 
-/// How every temporary name of ours beside a destination starts: directories being built,
-/// files being written, and previous results about to be removed.
+/// How every temporary name of ours beside a destination starts: directories being built, and
+/// previous results about to be removed.
 const TEMPORARY: &str = ".partial-";
 
 /// A research command and the files it may write into its output directory; the first, its
@@ -507,9 +507,7 @@ impl Staging {
         let _lock = lock(parent)?;
         remove_abandoned(parent);
         let prefix = temporary_prefix(out);
-        let dir = builder(&prefix, 0o777)
-            .tempdir_in(parent)
-            .map_err(|e| Error::io(parent, e))?;
+        let dir = temporary_dir(&prefix, parent).map_err(|e| Error::io(parent, e))?;
         let held = File::open(dir.path()).map_err(|e| Error::io(dir.path(), e))?;
         let held = held.try_lock().is_ok().then_some(held);
         Ok(Staging { dir, _held: held })
@@ -522,7 +520,7 @@ impl Staging {
 
 /// Removes our temporary directories in `dir` that no live run holds: left by runs that were
 /// killed. Called under `dir`'s lock. Best effort: one that cannot be removed stays, and blocks
-/// nothing. (Temporary files are not removed: a run writes them without the lock.)
+/// nothing.
 fn remove_abandoned(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -556,19 +554,17 @@ fn temporary_prefix(path: &Path) -> String {
     format!("{TEMPORARY}{name}-")
 }
 
-/// A builder of temporary names starting with `prefix`, created with `mode` less the umask (as
-/// any file of ours), not tempfile's private 0600.
-fn builder(prefix: &str, mode: u32) -> tempfile::Builder<'_, 'static> {
+/// A directory named `prefix` and a unique suffix in `parent`, created with the mode any
+/// directory of ours has (0777 less the umask), not tempfile's private 0700.
+fn temporary_dir(prefix: &str, parent: &Path) -> io::Result<tempfile::TempDir> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(prefix);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        builder.permissions(fs::Permissions::from_mode(mode));
+        builder.permissions(fs::Permissions::from_mode(0o777));
     }
-    #[cfg(not(unix))]
-    let _ = mode;
-    builder
+    builder.tempdir_in(parent)
 }
 
 /// Syncs every file under `dir`, whoever wrote it, then `dir` itself. The files of one
@@ -595,24 +591,6 @@ fn sync(path: &Path) -> Result<()> {
     File::open(path)
         .and_then(|file| file.sync_all())
         .map_err(|e| Error::io(path, e))
-}
-
-/// Writes `bytes` to `path` in one step: through a temporary file of its own in the same
-/// directory, synced, renamed over `path`, and the directory synced.
-///
-/// # Errors
-/// The file cannot be written, synced or renamed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let parent = parent(path);
-    let prefix = temporary_prefix(path);
-    let mut file = builder(&prefix, 0o666)
-        .tempfile_in(&parent)
-        .map_err(|e| Error::io(&parent, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(|e| Error::io(path, e))?;
-    file.persist(path).map_err(|e| Error::io(path, e.error))?;
-    sync(&parent)
 }
 
 /// Writes a file of a directory being published: no temporary name or sync of its own, since

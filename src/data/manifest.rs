@@ -81,14 +81,15 @@ impl Manifest {
         Ok(Some((manifest, file.units)))
     }
 
-    /// Writes the manifest as `dir/dataset.toml`.
+    /// Writes the manifest as `dir/dataset.toml`, a directory being published whole (see
+    /// [`crate::publish::publish_dir`]).
     ///
     /// # Errors
     /// The file cannot be written.
     pub fn write(&self, dir: &Path) -> Result<()> {
         let path = dir.join(MANIFEST_FILE);
         let text = toml::to_string(self).map_err(|e| Error::data_file(&path, e.to_string()))?;
-        crate::publish::write_atomic(&path, text.as_bytes())
+        crate::publish::write_file(&path, text)
     }
 }
 
