@@ -35,44 +35,50 @@ use crate::{Error, Result};
 /// previous results about to be removed.
 const TEMPORARY: &str = ".partial-";
 
-/// A research command and the files it may write into its output directory; the first, its
-/// CSV, is always written, and marks a directory as that command's.
+/// A research command and the files it writes into its output directory: its text files,
+/// the first of which (its CSV) is always written and marks a directory as that command's, and
+/// its chart, drawn unless charts are off. The one list of these names: the commands write
+/// what it says, and publishing recognises what they wrote by it.
 #[derive(Debug)]
 pub struct Research {
     /// The subcommand.
     pub command: &'static str,
-    /// Every file it may write, the CSV first.
-    pub files: &'static [&'static str],
+    /// Its text files, the CSV first.
+    pub texts: &'static [&'static str],
+    /// Its chart.
+    pub chart: &'static str,
 }
 
 impl Research {
-    /// The research command called `command`, if there is one.
-    #[must_use]
-    pub fn named(command: &str) -> Option<&'static Research> {
-        RESEARCH.iter().find(|r| r.command == command)
+    /// Whether the command writes a file called `name`.
+    fn writes(&self, name: &str) -> bool {
+        self.texts.contains(&name) || self.chart == name
     }
 }
 
-/// The research commands: what `sweep`, `walk-forward` and `robustness` write.
-static RESEARCH: [Research; 3] = [
-    Research {
-        command: "sweep",
-        files: &["sweep.csv", "sweep.md", "heatmap.png"],
-    },
-    Research {
-        command: "walk-forward",
-        files: &[
-            "walkforward.csv",
-            "walkforward.md",
-            "equity.csv",
-            "equity.png",
-        ],
-    },
-    Research {
-        command: "robustness",
-        files: &["robustness.csv", "robustness.md", "robustness.png"],
-    },
-];
+/// What `backtest sweep` writes.
+pub static SWEEP: Research = Research {
+    command: "sweep",
+    texts: &["sweep.csv", "sweep.md"],
+    chart: "heatmap.png",
+};
+
+/// What `backtest walk-forward` writes.
+pub static WALK_FORWARD: Research = Research {
+    command: "walk-forward",
+    texts: &["walkforward.csv", "walkforward.md", "equity.csv"],
+    chart: "equity.png",
+};
+
+/// What `backtest robustness` writes.
+pub static ROBUSTNESS: Research = Research {
+    command: "robustness",
+    texts: &["robustness.csv", "robustness.md"],
+    chart: "robustness.png",
+};
+
+/// The research commands.
+static RESEARCH: [&Research; 3] = [&SWEEP, &WALK_FORWARD, &ROBUSTNESS];
 
 /// What a published directory holds, which decides what it may replace: an absent or empty
 /// directory, or one holding only what this program writes for the same kind, with its marker
@@ -144,8 +150,8 @@ impl Layout {
     fn foreign(self, dir: &Path) -> Option<String> {
         match self {
             Layout::Report => flat(dir, SUMMARY_FILE, is_summary, crate::report::is_report_file),
-            Layout::Research(research) => flat(dir, research.files[0], Path::is_file, |name| {
-                research.files.contains(&name)
+            Layout::Research(research) => flat(dir, research.texts[0], Path::is_file, |name| {
+                research.writes(name)
             }),
             Layout::Collection => listed(dir, collection),
             Layout::Dataset => listed(dir, dataset),
@@ -157,8 +163,8 @@ impl Layout {
     /// command's outputs, or else a report.
     fn of_subdirectory(dir: &Path) -> Layout {
         RESEARCH
-            .iter()
-            .find(|r| dir.join(r.files[0]).is_file())
+            .into_iter()
+            .find(|r| dir.join(r.texts[0]).is_file())
             .map_or(Layout::Report, Layout::Research)
     }
 }

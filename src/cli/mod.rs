@@ -264,45 +264,45 @@ fn progress(total: Option<usize>, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
-/// A chart a command draws, by file name: drawn to the path it is given.
-type Chart<'a> = (&'a str, &'a dyn Fn(&Path) -> Result<()>);
+/// Draws a command's chart to the path it is given.
+type Draw<'a> = &'a dyn Fn(&Path) -> Result<()>;
 
-/// Writes the files of a research command (`sweep`, `walk-forward`, `robustness`) as the
-/// directory `out`, by default `reports/<kind>-<strategy>`, with its chart if there is one, all
-/// at once, replacing the previous outputs of the command there (see
-/// [`crate::publish::publish_dir`]), and prints its Markdown `table` with where everything went.
+/// Writes the outputs of a research command (`sweep`, `walk-forward`, `robustness`) as the
+/// directory `out`, by default `reports/<command>-<strategy>`: `texts`, the contents of its
+/// text files in the order [`Research::texts`] names them, and its chart if `draw` is given,
+/// all at once, replacing the previous outputs of the command there (see
+/// [`crate::publish::publish_dir`]); then prints its Markdown `table` with where everything
+/// went.
+///
+/// [`Research::texts`]: crate::publish::Research::texts
 fn write_research(
     out: Option<&Path>,
-    (kind, strategy): (&str, &str),
-    files: &[(&str, &str)],
-    chart: Option<Chart<'_>>,
+    (research, strategy): (&'static crate::publish::Research, &str),
+    texts: &[&str],
+    draw: Option<Draw<'_>>,
     table: &str,
 ) -> Result<ExitCode> {
-    use crate::publish::{Layout, Research, publish_dir, write_file};
+    use crate::publish::{Layout, publish_dir, write_file};
+    let command = research.command;
     let out = out.map_or_else(
-        || PathBuf::from("reports").join(format!("{kind}-{strategy}")),
+        || PathBuf::from("reports").join(format!("{command}-{strategy}")),
         Path::to_path_buf,
     );
-    let research = Research::named(kind)
-        .ok_or_else(|| crate::Error::Usage(format!("{kind} is not a research command")))?;
-    debug_assert!(
-        files
-            .iter()
-            .map(|(name, _)| *name)
-            .chain(chart.map(|(name, _)| name))
-            .all(|name| research.files.contains(&name)),
-        "every file of {kind} is among the files publishing knows it writes"
+    debug_assert_eq!(
+        texts.len(),
+        research.texts.len(),
+        "every text file of {command}"
     );
     publish_dir(&out, Layout::Research(research), |staging| {
-        for (name, contents) in files {
+        for (name, contents) in research.texts.iter().zip(texts) {
             write_file(&staging.join(name), contents)?;
         }
-        match chart {
-            Some((name, draw)) => draw(&staging.join(name)),
-            None => Ok(()),
-        }
+        draw.map_or(Ok(()), |draw| draw(&staging.join(research.chart)))
     })?;
-    emit(&format!("{table}\n{kind} written to {}\n", out.display()))?;
+    emit(&format!(
+        "{table}\n{command} written to {}\n",
+        out.display()
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -92,9 +92,9 @@ pub(super) fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
     let draw = |path: &Path| chart(path, &args.inputs.data, &result);
     super::write_research(
         args.out.as_deref(),
-        ("robustness", &result.strategy),
-        &[("robustness.csv", &result.csv()), ("robustness.md", &table)],
-        (!args.no_charts).then_some(("robustness.png", &draw as _)),
+        (&crate::publish::ROBUSTNESS, &result.strategy),
+        &[&result.csv(), &table],
+        (!args.no_charts).then_some(&draw as _),
         &table,
     )
 }

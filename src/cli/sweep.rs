@@ -51,12 +51,11 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let result = result?;
     let table = result.markdown(args.metric, args.top);
     let draw = |path: &Path| heatmap(path, args, &template.data, &result);
-    let chart = (!args.no_charts && result.names.len() == 2).then_some(("heatmap.png", &draw as _));
     super::write_research(
         args.out.as_deref(),
-        ("sweep", &result.strategy),
-        &[("sweep.csv", &result.csv()), ("sweep.md", &table)],
-        chart,
+        (&crate::publish::SWEEP, &result.strategy),
+        &[&result.csv(), &table],
+        (!args.no_charts && result.names.len() == 2).then_some(&draw as _),
         &table,
     )
 }

@@ -65,13 +65,9 @@ pub(super) fn walk_forward(args: &WalkForwardArgs) -> Result<ExitCode> {
     let draw = |path: &Path| chart(path, &args.inputs.data, &result);
     super::write_research(
         args.out.as_deref(),
-        ("walk-forward", &result.strategy),
-        &[
-            ("walkforward.csv", &result.csv()),
-            ("walkforward.md", &table),
-            ("equity.csv", &result.equity_csv()),
-        ],
-        (!args.no_charts).then_some(("equity.png", &draw as _)),
+        (&crate::publish::WALK_FORWARD, &result.strategy),
+        &[&result.csv(), &table, &result.equity_csv()],
+        (!args.no_charts).then_some(&draw as _),
         &table,
     )
 }
