@@ -159,7 +159,8 @@ pub fn update(which: Which, at: &Locations) -> Result<Vec<PathBuf>> {
 /// Reruns a set and compares it with its baseline.
 ///
 /// # Errors
-/// A run fails, or the baseline cannot be read.
+/// The baseline cannot be read, a tolerance names no number of it (checked before the runs,
+/// which take long), or a run fails.
 pub fn check(
     which: Which,
     at: &Locations,
@@ -167,6 +168,7 @@ pub fn check(
     tolerances: &Tolerances,
 ) -> Result<Comparison> {
     let baseline = Set::load(&at.baselines.join(which.dir_name()))?;
+    tolerances.check(&[&baseline])?;
     let current = run(which, at, extra)?;
     Ok(compare(&baseline, &current, tolerances))
 }

@@ -410,6 +410,19 @@ fn an_unknown_tolerance_field_is_refused_listing_the_valid_ones() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));
+    // `baseline check` refuses it too, from the committed summaries, before its runs.
+    let line = refused_in_one_line(common::backtest().args([
+        "baseline",
+        "check",
+        "--set",
+        "sample",
+        "--tolerance",
+        "sharp=0.01",
+    ]));
+    assert!(
+        line.starts_with("error: --tolerance \"sharp\" names no number"),
+        "{line}"
+    );
 }
 
 /// The number of cells of a Markdown table row: its `|` separators less one, escaped ones
