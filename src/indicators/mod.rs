@@ -10,7 +10,7 @@ mod stats;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-pub use extreme::RollingMax;
+pub use extreme::{RollingExtreme, RollingMax, RollingMin};
 pub use mean::RollingMean;
 pub use stats::{RollingStats, Stats};
 
