@@ -5,6 +5,7 @@
 
 mod extreme;
 mod mean;
+mod smoothing;
 mod stats;
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use extreme::{RollingExtreme, RollingMax, RollingMin};
 pub use mean::RollingMean;
+pub use smoothing::{Atr, Ema, Rsi};
 pub use stats::{RollingStats, Stats};
 
 use crate::data::Universe;
@@ -82,10 +84,18 @@ impl Line {
     }
 }
 
-/// What the indicators' tests are checked on.
+/// What the indicators' tests are checked on and with.
 #[cfg(test)]
 pub(crate) mod testing {
     use crate::rng::Rng;
+
+    /// Asserts that `got` is `want` to 1e-9, relative to `want` where it exceeds 1.
+    pub(crate) fn assert_close(got: f64, want: f64, what: &str) {
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{what}: {got} vs {want}"
+        );
+    }
 
     /// A wandering series with jumps, long enough to cross many re-summations.
     pub(crate) fn series(seed: u64, n: usize) -> Vec<f64> {
