@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub use extreme::{RollingExtreme, RollingMax, RollingMin};
 pub use mean::RollingMean;
 pub use smoothing::{Atr, Ema, Rsi};
-pub use stats::{RollingStats, Stats};
+pub use stats::{RollingBeta, RollingStats, Stats};
 
 use crate::data::Universe;
 use crate::strategy::History;
