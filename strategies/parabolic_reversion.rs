@@ -2,8 +2,8 @@
 //! Hold one metal (the parameter `symbol`; the `--symbols` of the run are ignored), detect a
 //! parabolic rally at the close, then step aside or go short for a while.
 //!
-//! With `N = window`, `h = N / 2` (integer division) and `R[t] = close[t] / close[t-N] - 1`, bar
-//! `t` is *parabolic* when both hold:
+//! The rally is told by [`Parabola`]: with `N = window`, `h = N / 2` (integer division) and
+//! `R[t] = close[t] / close[t-N] - 1`, bar `t` is *parabolic* when both hold:
 //!
 //! - (a) the move is extreme: `R[t] > mean + k * std`, the mean and sample standard deviation
 //!   (ddof 1) being those of the `history` previous N-day returns `R[t-history] ..= R[t-1]`
@@ -27,7 +27,7 @@
 //! strategy returns to `[1]` is not itself checked for a new exit: any parabolic bar from the
 //! next one on steps aside again. Each decision fills at the next bar's open.
 
-use crate::indicators::{RollingMean, RollingStats};
+use crate::indicators::{Parabola, RollingMean};
 use crate::strategy::{History, ParamSpec, Params, Strategy, StrategySpec, Targets};
 
 /// Registry entry.
@@ -87,11 +87,9 @@ fn build(params: &Params, _symbols: &[String]) -> crate::Result<Box<dyn Strategy
     let exit_average = params.whole("exit_average", 2)?;
     Ok(Box::new(ParabolicReversion {
         symbols: vec![symbol],
-        window,
-        k,
         short,
         hold_days,
-        returns: RollingStats::new(history),
+        parabola: Parabola::new(window, history, k),
         average: RollingMean::new(exit_average),
         was_parabolic: false,
         position: Position::Holding,
@@ -101,12 +99,9 @@ fn build(params: &Params, _symbols: &[String]) -> crate::Result<Box<dyn Strategy
 
 struct ParabolicReversion {
     symbols: Vec<String>,
-    window: usize,
-    k: f64,
     short: bool,
     hold_days: usize,
-    /// The last `history` N-day returns.
-    returns: RollingStats,
+    parabola: Parabola,
     /// SMA of the close over `exit_average` bars.
     average: RollingMean,
     /// Whether the previous bar was parabolic.
@@ -124,29 +119,6 @@ enum Position {
     },
 }
 
-impl ParabolicReversion {
-    /// Whether the last bar of `close` is parabolic; records its N-day return for later bars.
-    fn parabolic(&mut self, close: &[f64]) -> bool {
-        let n = self.window;
-        let t = close.len() - 1;
-        if t < n {
-            return false;
-        }
-        let rally = close[t] / close[t - n] - 1.0;
-        let before = self.returns.stats();
-        self.returns.push(rally);
-        before.is_some_and(|s| rally > s.mean + self.k * s.std) && accelerates(close, n)
-    }
-}
-
-/// Whether the later half of the last `window` bars of `close` rose faster than the first:
-/// `close[t] / close[t-h] > close[t-h] / close[t-window]` with `h = window / 2`.
-fn accelerates(close: &[f64], window: usize) -> bool {
-    let t = close.len() - 1;
-    let mid = close[t - window / 2];
-    close[t] / mid > mid / close[t - window]
-}
-
 impl Strategy for ParabolicReversion {
     fn symbols(&self) -> &[String] {
         &self.symbols
@@ -156,7 +128,8 @@ impl Strategy for ParabolicReversion {
         let t = history.bar();
         let close = history.close(0);
         let average = self.average.push(close);
-        let parabolic = self.parabolic(close);
+        // Not parabolic while there is too little history to tell.
+        let parabolic = self.parabola.push(close[t]).unwrap_or(false);
         if parabolic && !self.was_parabolic {
             self.onsets.push(t);
         }
@@ -249,25 +222,6 @@ mod tests {
         // Its 10-day return is extreme at bar 68, but the later half of the window was slower.
         assert_eq!(onsets(strategy.as_ref()), Vec::<usize>::new());
         assert_eq!(run.decisions, vec![(0, vec![1.0])]);
-    }
-
-    #[test]
-    fn acceleration_compares_the_later_half_with_the_first() {
-        assert!(accelerates(&[100.0, 101.0, 103.0], 2));
-        assert!(
-            !accelerates(&[100.0, 102.0, 104.0], 2),
-            "linear decelerates"
-        );
-        assert!(
-            !accelerates(&[100.0, 110.0, 121.0], 2),
-            "geometric is a tie"
-        );
-        // Only the last window + 1 closes count: the 9 is outside.
-        assert!(accelerates(&[9.0, 100.0, 100.0, 100.0, 101.0, 103.0], 4));
-        assert!(
-            !accelerates(&[100.0, 100.0, 100.0, 102.0, 102.5, 103.0], 5),
-            "h = 5 / 2 = 2"
-        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod extreme;
 mod mean;
+mod parabola;
 mod smoothing;
 mod stats;
 
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use extreme::{RollingExtreme, RollingMax, RollingMin};
 pub use mean::RollingMean;
+pub use parabola::Parabola;
 pub use smoothing::{Atr, Ema, Rsi};
 pub use stats::{RollingBeta, RollingStats, Stats};
 
