@@ -1,7 +1,25 @@
-//! Rolling statistics that strategies update one bar at a time, so each costs O(1) per bar and
-//! reads only values up to the current bar; and indicator lines computed once per universe and
-//! shared by every run on it, so that a sweep of 174 moving-average pairs computes 25 averages,
-//! not 348.
+//! Indicators that strategies update one bar at a time, so each costs O(1) per bar (amortised)
+//! and reads only values up to the current bar; and indicator lines computed once per universe
+//! and shared by every run on it, so that a sweep of 174 moving-average pairs computes 25
+//! averages, not 348.
+//!
+//! Every indicator has one shape: `X::new(parameters)`, then `push(the newest inputs)` once per
+//! bar, which answers `Option<value>`: `None` while it warms up (each type says for how long),
+//! the value at the current bar after. Nothing but the inputs pushed so far is seen, so no
+//! indicator can look ahead. The one difference: [`RollingMean::push`] takes the series ending
+//! at the newest value (what `History::close` gives) rather than the value alone, as it re-sums
+//! its window from the series instead of keeping a copy of it.
+//!
+//! | indicator | `new` | `push` | value |
+//! | --- | --- | --- | --- |
+//! | [`RollingMean`] | window | series | simple moving average |
+//! | [`Ema`] | span | value | exponential moving average (pandas' `ewm(span, adjust=False)`) |
+//! | [`RollingMax`], [`RollingMin`] | window | value | largest, smallest |
+//! | [`RollingStats`] | window | value | [`Stats`]: mean and sample standard deviation |
+//! | [`RollingBeta`] | window | return, benchmark's return | cov / var |
+//! | [`Rsi`] | period | close | Wilder's relative strength index, 0 to 100 |
+//! | [`Atr`] | period | high, low, close | Wilder's average true range |
+//! | [`Parabola`] | window, history, k | close | whether the bar ends a parabolic rally |
 
 mod extreme;
 mod mean;
