@@ -215,7 +215,7 @@ impl CoSums {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::testing::series;
+    use crate::indicators::testing::{assert_close, series};
 
     fn naive_stats(window: &[f64]) -> Stats {
         let n = window.len() as f64;
@@ -309,11 +309,8 @@ mod tests {
                     assert_eq!(got, None, "window {window}, bar {t}");
                 } else {
                     let want = naive_beta(&pairs[t + 1 - window..=t]);
-                    let got = got.expect("full window");
-                    assert!(
-                        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-                        "window {window}, bar {t}: {got} vs {want}"
-                    );
+                    let what = format!("window {window}, bar {t}");
+                    assert_close(got.expect("full window"), want, &what);
                 }
             }
         }
