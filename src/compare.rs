@@ -5,6 +5,11 @@
 //! within a relative tolerance; anything else that changes (parameters, options, the fill hash,
 //! the data's fingerprint, dates) is always drift. Only where the data lives on this machine
 //! (`dataset.path`) is ignored.
+//!
+//! Summaries of an earlier schema are read too, so that baselines pinned before an upgrade
+//! keep guarding every number they hold: values the newer schema added, its version number,
+//! and the fill hash (schema 2 hashes a `fills.csv` with a `kind` column) are reported as
+//! changed with the schema, not as drift, until `backtest baseline update` re-pins them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -136,11 +141,11 @@ fn read_summary(file: &Path) -> Result<(String, Value)> {
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Error::data_file(file, format!("not a valid summary.json: {e}")))?;
     let version = value.get("schema_version").and_then(Value::as_u64);
-    if version != Some(u64::from(SCHEMA_VERSION)) {
+    if !version.is_some_and(|v| (1..=u64::from(SCHEMA_VERSION)).contains(&v)) {
         return Err(Error::data_file(
             file,
             format!(
-                "schema version {} where this backtest reads {SCHEMA_VERSION}: regenerate it with this version",
+                "schema version {} where this backtest reads 1 to {SCHEMA_VERSION}: regenerate it with this version",
                 version.map_or("missing".into(), |v| v.to_string())
             ),
         ));
@@ -258,7 +263,14 @@ pub enum Verdict {
     WithinTolerance,
     /// It moved beyond its tolerance, or a non-number changed, appeared or disappeared.
     Drift,
+    /// The two sides are of different schemas and this value is one the newer added or
+    /// redefined (the schema's version, the fill hash): not compared.
+    Schema,
 }
+
+/// Paths whose meaning a schema version changed, so that values of two versions are not
+/// comparable: the version itself, and the hash of `fills.csv`, whose columns changed.
+const REDEFINED: [&str; 2] = ["schema_version", "fill_hash"];
 
 /// One changed value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -321,7 +333,9 @@ pub fn compare(baseline: &Set, current: &Set, tolerances: &Tolerances) -> Compar
             let flat = |set: &Set| set.summaries.get(name).map(|(_, v)| flatten(v));
             let (before, after) = (flat(baseline), flat(current));
             let changes = match (&before, &after) {
-                (Some(before), Some(after)) => changes(before, after, tolerances),
+                (Some(before), Some(after)) => {
+                    changes(before, after, tolerances, schemas(before, after))
+                }
                 (before, _) => vec![Change {
                     field: STRATEGY_FIELD.into(),
                     baseline: if before.is_some() { PRESENT } else { ABSENT }.into(),
@@ -418,10 +432,35 @@ fn flatten(value: &Value) -> BTreeMap<String, Leaf> {
     out
 }
 
+/// Whether two flattened summaries are of different schema versions, and if so whether the
+/// current one is the newer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Schemas {
+    Same,
+    CurrentNewer,
+    BaselineNewer,
+}
+
+fn schemas(before: &BTreeMap<String, Leaf>, after: &BTreeMap<String, Leaf>) -> Schemas {
+    let version = |flat: &BTreeMap<String, Leaf>| match flat.get("schema_version") {
+        Some(Leaf::Number(v)) => *v,
+        _ => 0.0,
+    };
+    let (a, b) = (version(before), version(after));
+    if a < b {
+        Schemas::CurrentNewer
+    } else if a > b {
+        Schemas::BaselineNewer
+    } else {
+        Schemas::Same
+    }
+}
+
 fn changes(
     before: &BTreeMap<String, Leaf>,
     after: &BTreeMap<String, Leaf>,
     tolerances: &Tolerances,
+    schemas: Schemas,
 ) -> Vec<Change> {
     let mut paths: Vec<&String> = before.keys().chain(after.keys()).collect();
     paths.sort();
@@ -434,7 +473,14 @@ fn changes(
                 return None;
             }
             let text = |leaf: Option<&Leaf>| leaf.map_or(ABSENT.into(), Leaf::text);
+            // Only on the newer side, or redefined by it.
+            let with_schema = match schemas {
+                Schemas::Same => false,
+                Schemas::CurrentNewer => a.is_none() || REDEFINED.contains(&path.as_str()),
+                Schemas::BaselineNewer => b.is_none() || REDEFINED.contains(&path.as_str()),
+            };
             let (absolute, relative, verdict) = match (a, b) {
+                _ if with_schema => (None, None, Verdict::Schema),
                 (Some(Leaf::Number(x)), Some(Leaf::Number(y))) => {
                     let scale = x.abs().max(y.abs());
                     let moved = (y - x).abs() / scale;
@@ -544,11 +590,24 @@ impl StrategyComparison {
             .iter()
             .filter(|c| c.verdict == Verdict::Drift)
             .count();
-        format!(
+        let schema = self
+            .changes
+            .iter()
+            .filter(|c| c.verdict == Verdict::Schema)
+            .count();
+        let mut status = format!(
             "{} of {} values changed, {drift} beyond tolerance",
             self.changes.len(),
             self.compared
-        )
+        );
+        if schema > 0 {
+            let _ = write!(
+                status,
+                ", {schema} changed with the schema and not compared (re-pin with `backtest \
+                 baseline update`)"
+            );
+        }
+        status
     }
 
     fn table(&self) -> Table {
@@ -571,6 +630,7 @@ impl StrategyComparison {
                         match c.verdict {
                             Verdict::Drift => "DRIFT".into(),
                             Verdict::WithinTolerance => "within tolerance".into(),
+                            Verdict::Schema => "changed with the schema".into(),
                         },
                     ]
                 })

@@ -63,6 +63,8 @@ pub struct Activity {
     pub turnover: f64,
     /// Commission and slippage paid, in currency.
     pub costs: f64,
+    /// How many trades ended for each reason.
+    pub exits: crate::trades::ExitCounts,
 }
 
 /// Every headline statistic of a run.
@@ -392,6 +394,7 @@ pub fn activity(run: &Run, trades: &[Trade]) -> Activity {
         profit_factor: ratio(gains, losses),
         turnover: ratio(traded_value, mean_equity * years).unwrap_or(0.0),
         costs: run.fills.iter().map(|f| f.cost).sum(),
+        exits: crate::trades::ExitCounts::of(trades),
     }
 }
 

@@ -291,9 +291,7 @@ pub fn measure(
     };
     let run = engine::simulate_on(name, strategy, lines, &request.engine, first)?;
     let dates = &universe.dates[first..];
-    let last = universe.len() - 1;
-    let last_close: Vec<f64> = universe.series.iter().map(|s| s.close[last]).collect();
-    let trades = trades::round_trips(&run, dates, &last_close);
+    let trades = trades::round_trips(&run, universe, first, request.engine.fill);
     let returns = metrics::simple_returns(&run.equity);
     let performance = metrics::performance_from(dates, &run.equity, &returns, request.risk_free);
     Ok(Outcome {

@@ -110,7 +110,7 @@ fn compare_refuses_truncated_foreign_or_missing_summaries() {
     refused(&file, &good[..good.len() / 2], "not a valid summary.json");
     refused(
         &file,
-        &good.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+        &good.replace("\"schema_version\": 2", "\"schema_version\": 99"),
         "schema version 99",
     );
     let missing = dir.path().join("nothing-here");
@@ -165,4 +165,50 @@ fn run_all_is_byte_identical_across_thread_counts() {
         Some(0),
         "compare reads run --all directories"
     );
+}
+
+#[test]
+fn a_schema_1_baseline_still_guards_every_number_it_holds() {
+    // A baseline pinned by the previous schema (without the engine's exits, and with a fill
+    // hash of a `fills.csv` without its `kind` column), against today's run of it.
+    let pinned = common::root().join("tests/fixtures/schema-1/sma-cross/summary.json");
+    let current = common::root().join("baselines/sample/sma-cross");
+    let compare = |baseline: &Path| {
+        common::backtest()
+            .arg("compare")
+            .arg(baseline)
+            .arg(&current)
+            .output()
+            .unwrap()
+    };
+    let output = compare(&pinned);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("No drift in 1 strategies"), "{stdout}");
+    assert!(
+        stdout.contains("changed with the schema and not compared (re-pin with"),
+        "{stdout}"
+    );
+    for field in ["schema_version", "fill_hash", "metrics.exits.signal"] {
+        assert!(
+            stdout.lines().any(
+                |l| l.trim_start().starts_with(field) && l.ends_with("changed with the schema")
+            ),
+            "{field}: {stdout}"
+        );
+    }
+    // A number of the old baseline that moved is still drift.
+    let dir = tempfile::tempdir().unwrap();
+    let moved = dir.path().join("summary.json");
+    let old = std::fs::read_to_string(&pinned).unwrap();
+    let final_equity = "\"final_equity\": 163659.5870114466";
+    assert!(old.contains(final_equity));
+    std::fs::write(
+        &moved,
+        old.replace(final_equity, "\"final_equity\": 170000.0"),
+    )
+    .unwrap();
+    let output = compare(&moved);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stdout).contains("DRIFT in 1 of 1 strategies: sma-cross"));
 }

@@ -39,7 +39,7 @@ fn a_run_on_the_sample_writes_every_report_file_and_says_the_data_is_synthetic()
     }
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["schema_version"], 1);
+    assert_eq!(summary["schema_version"], 2);
     assert_eq!(summary["strategy"], "sma-cross");
     assert_eq!(summary["params"]["fast"], 20);
     assert_eq!(summary["dataset"]["synthetic"], true);
@@ -135,7 +135,7 @@ fn equity_csv_weights_and_cash_add_up_to_equity_on_every_bar() {
     let fills = std::fs::read_to_string(out.path().join("fills.csv")).unwrap();
     assert_eq!(
         fills.lines().next(),
-        Some("date,symbol,side,units,price,value,cost")
+        Some("date,symbol,side,units,price,value,cost,kind")
     );
     assert_eq!(fills.lines().count(), 4, "three buys on the second bar");
     assert!(

@@ -97,6 +97,40 @@ pub struct Inputs {
     params: Vec<String>,
     #[command(flatten)]
     files: DataArgs,
+    #[command(flatten)]
+    exits: ExitArgs,
+}
+
+/// Exits the engine attaches to every position any strategy opens.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ExitArgs {
+    /// Close a position when the price moves this fraction of its entry fill price against it
+    /// (0.05: a long is sold 5% below its entry), within the bar (see docs/ORDERS.md).
+    #[arg(long, value_name = "F", value_parser = values::stop_distance)]
+    stop_loss: Option<f64>,
+    /// Close a position when the price moves this fraction of its entry fill price in its
+    /// favour (0.10: a long is sold 10% above its entry), within the bar.
+    #[arg(long, value_name = "F", value_parser = values::profit_distance)]
+    take_profit: Option<f64>,
+    /// Close a position when the price falls this fraction below the best close since entry
+    /// (above the lowest, for a short); with --trail-on high, the best high.
+    #[arg(long, value_name = "F", value_parser = values::stop_distance)]
+    trailing_stop: Option<f64>,
+    /// What the trailing stop follows: each bar's close, or its high (low for a short).
+    #[arg(long, value_enum, default_value_t = crate::engine::TrailOn::Close, requires = "trailing_stop")]
+    trail_on: crate::engine::TrailOn,
+}
+
+impl ExitArgs {
+    /// The engine's exits.
+    fn exits(self) -> crate::engine::Exits {
+        crate::engine::Exits {
+            stop_loss: self.stop_loss,
+            take_profit: self.take_profit,
+            trailing_stop: self.trailing_stop,
+            trail_on: self.trail_on,
+        }
+    }
 }
 
 impl Inputs {
@@ -124,6 +158,10 @@ impl Inputs {
                 .collect(),
             symbols: self.symbols.clone(),
             load: self.files.load_options()?,
+            engine: crate::engine::EngineOptions {
+                exits: self.exits.exits(),
+                ..crate::engine::EngineOptions::default()
+            },
             ..crate::run::RunRequest::new(strategy, PathBuf::new())
         })
     }

@@ -139,6 +139,7 @@ impl RunArgs {
                 window.name
             )));
         }
+        let inputs = self.inputs.request(strategy)?;
         Ok(RunRequest {
             benchmark: self.benchmark.clone(),
             prices: self.prices,
@@ -149,11 +150,12 @@ impl RunArgs {
                 commission_bps: self.commission_bps,
                 slippage_bps: self.slippage_bps,
                 max_leverage: self.max_leverage,
+                exits: inputs.engine.exits,
             },
             risk_free: self.risk_free,
             windows: self.windows.clone(),
             trade_from: self.trade_from,
-            ..self.inputs.request(strategy)?
+            ..inputs
         })
     }
 }

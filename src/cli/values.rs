@@ -68,6 +68,26 @@ pub(super) fn leverage(text: &str) -> Result<f64, String> {
     )
 }
 
+/// `--stop-loss`, `--trailing-stop`: a distance from the price, more than 0 and below 1 (a
+/// long's stop at or below zero could never be reached).
+pub(super) fn stop_distance(text: &str) -> Result<f64, String> {
+    finite(
+        text,
+        |v| v > 0.0 && v < 1.0,
+        "greater than 0 and below 1 (0.05 is 5% from the entry price)",
+    )
+}
+
+/// `--take-profit`: a distance from the price, more than 0 and at most 100 (a short's target
+/// below zero is never reached, which is the trader's choice; 100 is ten-thousand percent).
+pub(super) fn profit_distance(text: &str) -> Result<f64, String> {
+    finite(
+        text,
+        |v| v > 0.0 && v <= 100.0,
+        "greater than 0 and at most 100 (0.10 is 10% from the entry price)",
+    )
+}
+
 /// A parser of whole numbers from `min` to `max`, for counts.
 pub(super) fn whole(
     min: usize,
@@ -95,7 +115,14 @@ mod tests {
 
     #[test]
     fn non_finite_numbers_are_refused_by_every_parser() {
-        for parse in [cash, rate, cost_bps, leverage] {
+        for parse in [
+            cash,
+            rate,
+            cost_bps,
+            leverage,
+            stop_distance,
+            profit_distance,
+        ] {
             for bad in ["nan", "NaN", "inf", "-inf", "infinity", "1e999", "", "x"] {
                 let error = parse(bad).unwrap_err();
                 assert!(
@@ -115,6 +142,9 @@ mod tests {
         assert_eq!(cost_bps("-0").map(f64::is_sign_negative), Ok(false));
         assert!(cost_bps("10000").is_err() && cost_bps("9999.99").is_ok());
         assert!(leverage("0").is_err() && leverage("100").is_ok() && leverage("100.5").is_err());
+        assert!(stop_distance("0").is_err() && stop_distance("1").is_err());
+        assert_eq!(stop_distance("0.05"), Ok(0.05));
+        assert!(profit_distance("0").is_err() && profit_distance("100").is_ok());
         let paths = whole(1, 10);
         assert_eq!(paths("10"), Ok(10));
         assert_eq!(

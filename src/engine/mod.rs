@@ -13,9 +13,11 @@
 //! refused naming the first bar where one would not be, and a run whose equity reaches zero
 //! ends there as ruined, its shortfall written off, so equity never reads below zero.
 
+mod exits;
 mod portfolio;
 mod solvency;
 
+pub use exits::{Exits, FillKind, TrailOn};
 pub use portfolio::{Fill, Side};
 pub use solvency::Ruin;
 
@@ -54,6 +56,8 @@ pub struct EngineOptions {
     pub slippage_bps: f64,
     /// The largest sum of absolute target weights a strategy may ask for.
     pub max_leverage: f64,
+    /// Exits attached to every position the strategy opens.
+    pub exits: Exits,
 }
 
 impl EngineOptions {
@@ -73,6 +77,7 @@ impl Default for EngineOptions {
             commission_bps: 0.0,
             slippage_bps: 0.0,
             max_leverage: 1.0,
+            exits: Exits::default(),
         }
     }
 }
@@ -278,24 +283,31 @@ fn simulate_all(
     };
     let series = &universe.series[..k];
     let at_open = options.fill == FillMode::NextOpen;
-    let price = |s: &Series, t: usize| if at_open { s.open[t] } else { s.close[t] };
-    // Only the bars where something happens: each answer, and the bars where targets wait to
-    // fill (the next open or the same close, later where a symbol has no bar).
-    let mut t = 0; // the first bar at which no fill has been tried
-    for i in 0..=run.decisions.len() {
-        let bar = run.decisions.get(i).map_or(n, |(bar, _)| *bar);
-        // What waits fills at the opens up to the answer's bar included (the answer comes at
-        // its close), or at the closes before it.
-        let until = if at_open { (bar + 1).min(n) } else { bar };
-        while portfolio.has_pending() && t < until {
-            portfolio.execute(t, series, |s| price(s, t), &mut run);
-            t += 1;
+    // Only the bars where something happens: each answer, the bars where targets wait to fill
+    // (the next open or the same close, later where a symbol has no bar), and every bar of a
+    // position with exits to watch. On each: the open's fills, the exits inside the bar, the
+    // answer at its close, and the close's fills.
+    let mut next = 0; // the next answer
+    let mut t = 0;
+    while t < n {
+        if !portfolio.is_active() {
+            let Some((bar, _)) = run.decisions.get(next) else {
+                break;
+            };
+            t = t.max(*bar);
         }
-        let Some((_, targets)) = run.decisions.get(i) else {
-            break;
-        };
-        portfolio.set_targets(targets);
-        t = if at_open { bar + 1 } else { bar };
+        if at_open && portfolio.has_pending() {
+            portfolio.execute(t, series, |s| s.open[t], &mut run);
+        }
+        portfolio.exit_intrabar(t, series, &mut run);
+        if let Some((_, targets)) = run.decisions.get(next).filter(|(bar, _)| *bar == t) {
+            portfolio.set_targets(targets);
+            next += 1;
+        }
+        if !at_open && portfolio.has_pending() {
+            portfolio.execute(t, series, |s| s.close[t], &mut run);
+        }
+        t += 1;
     }
     portfolio.mark(series, n, &mut run);
     solvency::settle(
@@ -742,6 +754,168 @@ mod tests {
             1,
         );
         assert_eq!(warmed.unwrap().ruin.map(|r| r.bar), Some(0));
+    }
+
+    /// One symbol with the given bars, each `[open, high, low, close]`.
+    fn bars(ohlc: &[[f64; 4]]) -> Universe {
+        let mut u = universe(&[(&vec![0.0; ohlc.len()], &vec![0.0; ohlc.len()])]);
+        let s = &mut u.series[0];
+        for (t, [o, h, l, c]) in ohlc.iter().enumerate() {
+            (s.open[t], s.high[t], s.low[t], s.close[t]) = (*o, *h, *l, *c);
+        }
+        u
+    }
+
+    fn with_exits(stop_loss: Option<f64>, take_profit: Option<f64>) -> EngineOptions {
+        EngineOptions {
+            exits: Exits {
+                stop_loss,
+                take_profit,
+                ..Exits::default()
+            },
+            ..EngineOptions::default()
+        }
+    }
+
+    /// (bar, side, price, kind) of every fill.
+    fn fills_of(run: &Run) -> Vec<(usize, Side, f64, FillKind)> {
+        run.fills
+            .iter()
+            .map(|f| (f.bar, f.side, f.price, f.kind))
+            .collect()
+    }
+
+    const FLAT: [f64; 4] = [100.0, 101.0, 99.0, 100.0];
+
+    #[test]
+    fn a_stop_is_live_on_the_entry_bar_and_a_gap_through_it_fills_at_the_open() {
+        // Bought at bar 1's open (100); its low of 94 is below the 95 stop: out at 95 that bar.
+        let u = bars(&[FLAT, [100.0, 101.0, 94.0, 96.0], FLAT]);
+        let run = simulate_script(
+            &u,
+            &mut script(1, &[(0, &[1.0])]),
+            &with_exits(Some(0.05), None),
+        );
+        let expected = vec![
+            (1, Side::Buy, 100.0, FillKind::Market),
+            (1, Side::Sell, 95.0, FillKind::StopLoss),
+        ];
+        assert_eq!(fills_of(&run), expected);
+        // Bought at 100, then bar 2 opens at 90, below the stop: out at that open.
+        let u = bars(&[FLAT, FLAT, [90.0, 92.0, 88.0, 91.0], FLAT]);
+        let run = simulate_script(
+            &u,
+            &mut script(1, &[(0, &[1.0])]),
+            &with_exits(Some(0.05), None),
+        );
+        assert_eq!(fills_of(&run)[1], (2, Side::Sell, 90.0, FillKind::StopLoss));
+        assert_eq!(run.units(3, 0), 0.0);
+        assert_eq!(run.cash[3], 100_000.0 / 100.0 * 90.0);
+    }
+
+    #[test]
+    fn a_bar_through_both_levels_takes_the_stop_and_a_gap_over_the_target_its_open() {
+        let both = bars(&[FLAT, FLAT, [112.0, 115.0, 90.0, 100.0], FLAT]);
+        let options = with_exits(Some(0.05), Some(0.10));
+        let run = simulate_script(&both, &mut script(1, &[(0, &[1.0])]), &options);
+        assert_eq!(fills_of(&run)[1], (2, Side::Sell, 95.0, FillKind::StopLoss));
+        let gap = bars(&[FLAT, FLAT, [112.0, 115.0, 111.0, 113.0], FLAT]);
+        let run = simulate_script(&gap, &mut script(1, &[(0, &[1.0])]), &options);
+        assert_eq!(
+            fills_of(&run)[1],
+            (2, Side::Sell, 112.0, FillKind::TakeProfit)
+        );
+        let touch = bars(&[FLAT, FLAT, [105.0, 111.0, 104.0, 106.0], FLAT]);
+        let run = simulate_script(&touch, &mut script(1, &[(0, &[1.0])]), &options);
+        let target = 100.0 * (1.0 + 0.10);
+        assert_eq!(
+            fills_of(&run)[1],
+            (2, Side::Sell, target, FillKind::TakeProfit)
+        );
+    }
+
+    #[test]
+    fn a_market_exit_decided_at_the_close_fills_at_the_open_before_any_level() {
+        // Bar 2 touches the stop, but the strategy sold at bar 1's close: out at bar 2's open.
+        let u = bars(&[FLAT, FLAT, [98.0, 99.0, 90.0, 92.0], FLAT]);
+        let at: &[(usize, &[f64])] = &[(0, &[1.0]), (1, &[0.0])];
+        let run = simulate_script(&u, &mut script(1, at), &with_exits(Some(0.05), None));
+        assert_eq!(fills_of(&run)[1], (2, Side::Sell, 98.0, FillKind::Market));
+        assert_eq!(run.fills.len(), 2);
+    }
+
+    #[test]
+    fn a_short_has_its_stop_above_and_its_target_below() {
+        let options = with_exits(Some(0.05), Some(0.10));
+        let up = bars(&[FLAT, FLAT, [101.0, 106.0, 100.0, 104.0], FLAT]);
+        let run = simulate_script(&up, &mut script(1, &[(0, &[-1.0])]), &options);
+        assert_eq!(
+            fills_of(&run),
+            vec![
+                (1, Side::Sell, 100.0, FillKind::Market),
+                (2, Side::Buy, 105.0, FillKind::StopLoss)
+            ]
+        );
+        let down = bars(&[FLAT, FLAT, [95.0, 96.0, 89.0, 90.0], FLAT]);
+        let run = simulate_script(&down, &mut script(1, &[(0, &[-1.0])]), &options);
+        assert_eq!(
+            fills_of(&run)[1],
+            (2, Side::Buy, 90.0, FillKind::TakeProfit)
+        );
+        assert_eq!(run.units(3, 0), 0.0);
+    }
+
+    #[test]
+    fn after_an_exit_the_symbol_stays_flat_until_the_strategy_asks_for_a_new_target() {
+        // Stopped out at bar 2; the strategy repeats its 1.0 at bar 2 and bar 3 (no new entry),
+        // goes to 0.5 at bar 4 (a new target: bought at bar 5), as a strategy of several
+        // symbols repeats one symbol's weight when another's changes.
+        let down = [100.0, 101.0, 90.0, 95.0];
+        let u = bars(&[FLAT, FLAT, down, FLAT, FLAT, FLAT, FLAT]);
+        let at: &[(usize, &[f64])] = &[(0, &[1.0]), (2, &[1.0]), (3, &[1.0]), (4, &[0.5])];
+        let run = simulate_script(&u, &mut script(1, at), &with_exits(Some(0.05), None));
+        let bars_traded: Vec<usize> = run.fills.iter().map(|f| f.bar).collect();
+        assert_eq!(bars_traded, vec![1, 2, 5]);
+        assert_eq!(run.fills[2].kind, FillKind::Market);
+        assert!((run.weight(5, 0, 100.0) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_fill_at_the_close_arms_its_exits_from_the_next_bar() {
+        // Bought at bar 0's close (100): bar 0's own low of 90 came before the fill.
+        let u = bars(&[[100.0, 101.0, 90.0, 100.0], FLAT, [99.0, 99.5, 94.0, 96.0]]);
+        let options = EngineOptions {
+            fill: FillMode::Close,
+            ..with_exits(Some(0.05), None)
+        };
+        let run = simulate_script(&u, &mut script(1, &[(0, &[1.0])]), &options);
+        assert_eq!(
+            fills_of(&run),
+            vec![
+                (0, Side::Buy, 100.0, FillKind::Market),
+                (2, Side::Sell, 95.0, FillKind::StopLoss)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_trailing_stop_rises_with_the_closes_and_sells_below_the_best() {
+        let up = [110.0, 121.0, 109.0, 120.0];
+        let drop = [115.0, 116.0, 100.0, 101.0];
+        let u = bars(&[FLAT, FLAT, up, drop, FLAT]);
+        let options = EngineOptions {
+            exits: Exits {
+                trailing_stop: Some(0.10),
+                ..Exits::default()
+            },
+            ..EngineOptions::default()
+        };
+        let run = simulate_script(&u, &mut script(1, &[(0, &[1.0])]), &options);
+        let stop = 120.0 - 0.10 * 120.0;
+        assert_eq!(
+            fills_of(&run)[1],
+            (3, Side::Sell, stop, FillKind::TrailingStop)
+        );
     }
 
     fn simulate_script_err(u: &Universe, at: &[(usize, &[f64])]) -> Error {

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::exits::{Bracket, Exits, FillKind};
 use super::{EngineOptions, Run};
 use crate::data::Series;
 
@@ -41,6 +42,8 @@ pub struct Fill {
     pub price: f64,
     /// Commission plus slippage paid, in currency.
     pub cost: f64,
+    /// What made it: a strategy's target, or an exit the engine manages.
+    pub kind: FillKind,
 }
 
 impl Fill {
@@ -66,6 +69,17 @@ pub(super) struct Portfolio {
     whole_units: bool,
     /// Commission and slippage together, as a fraction of traded value.
     cost_rate: f64,
+    /// The exits attached to every position opened.
+    exits: Exits,
+    /// Each open position's live exit levels.
+    brackets: Vec<Option<Bracket>>,
+    /// How many of `brackets` are `Some`: while any is, every bar is visited.
+    live: usize,
+    /// The latest target weight the strategy set for each symbol.
+    targets: Vec<f64>,
+    /// Per symbol, the target of a position an exit closed: the symbol stays flat while the
+    /// strategy repeats it, and trades again on any other target.
+    exited: Vec<Option<f64>>,
 }
 
 impl Portfolio {
@@ -82,6 +96,11 @@ impl Portfolio {
             pending_count: 0,
             whole_units: options.whole_units,
             cost_rate: options.cost_rate(),
+            exits: options.exits,
+            brackets: vec![None; symbols],
+            live: 0,
+            targets: vec![0.0; symbols],
+            exited: vec![None; symbols],
         }
     }
 
@@ -121,12 +140,78 @@ impl Portfolio {
         self.pending_count > 0
     }
 
-    /// New targets replace whatever was waiting.
+    /// True while some target waits or some position has live exits: the bars a simulation
+    /// must visit.
+    pub(super) fn is_active(&self) -> bool {
+        self.pending_count > 0 || self.live > 0
+    }
+
+    /// New targets replace whatever was waiting, except that a symbol an exit closed stays
+    /// flat while its target is the one it was closed out of.
     pub(super) fn set_targets(&mut self, targets: &[f64]) {
-        for (slot, w) in self.pending.iter_mut().zip(targets) {
-            *slot = Some(*w);
+        for (s, &w) in targets.iter().enumerate() {
+            self.targets[s] = w;
+            if self.exited[s] == Some(w) {
+                self.pending[s] = None;
+            } else {
+                self.exited[s] = None;
+                self.pending[s] = Some(w);
+            }
         }
-        self.pending_count = self.pending.len();
+        self.pending_count = self.pending.iter().filter(|p| p.is_some()).count();
+    }
+
+    /// Closes every position whose exit bar `t` triggers, at the level (or the open beyond
+    /// it), then moves the trailing stops of those still open to this bar's close or
+    /// extreme. Symbols without a bar at `t` are left as they are.
+    pub(super) fn exit_intrabar(&mut self, t: usize, series: &[Series], run: &mut Run) {
+        if self.live == 0 {
+            return;
+        }
+        let filled_before = run.fills.len();
+        for (s, series) in series.iter().enumerate() {
+            let Some(bracket) = self.brackets[s].filter(|_| series.present[t]) else {
+                continue;
+            };
+            let (open, high, low) = (series.open[t], series.high[t], series.low[t]);
+            if let Some((price, kind)) = bracket.triggered(open, high, low) {
+                let units = self.units[s].abs();
+                let fill = Fill {
+                    bar: t,
+                    symbol: s,
+                    side: if self.units[s] > 0.0 {
+                        Side::Sell
+                    } else {
+                        Side::Buy
+                    },
+                    units,
+                    price,
+                    cost: units * price * self.cost_rate,
+                    kind,
+                };
+                self.apply(&fill);
+                self.exited[s] = Some(self.targets[s]);
+                run.fills.push(fill);
+            } else if let Some(bracket) = &mut self.brackets[s] {
+                bracket.follow(high, low, series.close[t]);
+            }
+        }
+        if run.fills.len() > filled_before {
+            self.record(t);
+        }
+    }
+
+    /// The portfolio as it is now holds from the close of bar `t` (one state per bar).
+    fn record(&mut self, t: usize) {
+        let state = State {
+            from: t,
+            cash: self.cash,
+            units: self.units.clone(),
+        };
+        match self.states.last_mut() {
+            Some(last) if last.from == t => *last = state,
+            _ => self.states.push(state),
+        }
     }
 
     /// Trades every pending target whose symbol has a bar at `t`, at `price` of that bar.
@@ -175,11 +260,7 @@ impl Portfolio {
         self.pending_count = self.pending.iter().filter(|p| p.is_some()).count();
         run.postponed_fills += self.pending_count;
         if run.fills.len() > filled_before {
-            self.states.push(State {
-                from: t,
-                cash: self.cash,
-                units: self.units.clone(),
-            });
+            self.record(t);
         }
     }
 
@@ -234,21 +315,37 @@ impl Portfolio {
             units,
             price,
             cost: units * price * self.cost_rate,
+            kind: FillKind::Market,
         })
     }
 
+    /// Books `fill`: units and cash, and the position's exits, set when it opens or flips
+    /// (at this fill's price), kept when it is resized, removed when it closes.
     fn apply(&mut self, fill: &Fill) {
+        let s = fill.symbol;
+        let before = self.units[s];
         let value = fill.value();
         match fill.side {
             Side::Buy => {
-                self.units[fill.symbol] += fill.units;
+                self.units[s] += fill.units;
                 self.cash -= value + fill.cost;
             }
             Side::Sell => {
-                self.units[fill.symbol] -= fill.units;
+                self.units[s] -= fill.units;
                 self.cash += value - fill.cost;
             }
         }
+        let after = self.units[s];
+        let bracket = if after == 0.0 {
+            None
+        } else if before == 0.0 || (before > 0.0) != (after > 0.0) {
+            self.exits.attach(after > 0.0, fill.price)
+        } else {
+            self.brackets[s]
+        };
+        self.live =
+            self.live + usize::from(bracket.is_some()) - usize::from(self.brackets[s].is_some());
+        self.brackets[s] = bracket;
     }
 }
 

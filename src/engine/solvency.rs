@@ -15,7 +15,7 @@
 //!   at every bar after it, are 0 and nothing trades after it. Cash plus positions is equity
 //!   on every published bar, and no drawdown deeper than −100% exists.
 
-use super::{Fill, Run, Side};
+use super::{Fill, FillKind, Run, Side};
 use crate::data::{Series, readable};
 use crate::{Date, Error, Result};
 
@@ -85,6 +85,7 @@ fn ruin(run: &mut Run, bar: usize, series: &[Series], cost_rate: f64) {
             units: units.abs(),
             price,
             cost: units.abs() * price * cost_rate,
+            kind: FillKind::Ruin,
         };
         owed += fill.cost;
         run.fills.push(fill);

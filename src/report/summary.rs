@@ -15,8 +15,10 @@ use crate::run::RunRequest;
 use crate::strategy::Params;
 use crate::stress::StressResult;
 
-/// Version of the `summary.json` layout.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the `summary.json` layout. Version 2 added the engine's exits (`options.exits`,
+/// `metrics.exits`) and the `kind` column of `fills.csv`, which `fill_hash` covers; `compare`
+/// reads version 1 too (see `compare.rs`).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The result of a run, as written to `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,6 +84,8 @@ pub struct Options {
     pub risk_free: f64,
     /// Cap on gross target weight.
     pub max_leverage: f64,
+    /// The exits attached to every position (`null` where not used).
+    pub exits: crate::engine::Exits,
     /// `--from`, if given.
     pub from: Option<Date>,
     /// `--to`, if given.
@@ -179,6 +183,7 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
             prices: request.prices,
             risk_free: request.risk_free,
             max_leverage: engine.max_leverage,
+            exits: engine.exits,
             from: request.load.from,
             to: request.load.to,
             trade_from: request.trade_from,

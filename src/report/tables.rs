@@ -38,44 +38,50 @@ pub fn equity_csv(run: &Run, universe: &Universe) -> String {
     out
 }
 
-/// `date,symbol,side,units,price,value,cost`: every fill.
+/// `date,symbol,side,units,price,value,cost,kind`: every fill.
 #[must_use]
 pub fn fills_csv(run: &Run, universe: &Universe) -> String {
-    let mut out = String::from("date,symbol,side,units,price,value,cost\n");
+    let mut out = String::from("date,symbol,side,units,price,value,cost,kind\n");
     for fill in &run.fills {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{}",
             universe.dates[fill.bar],
             field(&universe.series[fill.symbol].symbol),
             fill.side.as_str(),
             fill.units,
             fill.price,
             fill.value(),
-            fill.cost
+            fill.cost,
+            fill.kind.as_str()
         );
     }
     out
 }
 
-/// `symbol,entry_date,entry_price,exit_date,exit_price,units,pnl,return`: round trips; exit
-/// fields are empty while a trade is open.
+/// `symbol,entry_date,entry_price,exit_date,exit_price,units,pnl,return,exit_reason,bars_held,mae,mfe`:
+/// round trips; exit date and price are empty while a trade is open (its reason is `end`).
 #[must_use]
 pub fn trades_csv(trades: &[Trade], universe: &Universe) -> String {
-    let mut out =
-        String::from("symbol,entry_date,entry_price,exit_date,exit_price,units,pnl,return\n");
+    let mut out = String::from(
+        "symbol,entry_date,entry_price,exit_date,exit_price,units,pnl,return,exit_reason,bars_held,mae,mfe\n",
+    );
     for trade in trades {
         let exit_date = trade.exit_date.map(|d| d.to_string()).unwrap_or_default();
         let exit_price = trade.exit_price.map(|p| p.to_string()).unwrap_or_default();
         let _ = writeln!(
             out,
-            "{},{},{},{exit_date},{exit_price},{},{},{}",
+            "{},{},{},{exit_date},{exit_price},{},{},{},{},{},{},{}",
             field(&universe.series[trade.symbol].symbol),
             trade.entry_date,
             trade.entry_price,
             trade.units,
             trade.pnl,
-            trade.return_
+            trade.return_,
+            trade.exit_reason.as_str(),
+            trade.bars_held,
+            trade.mae,
+            trade.mfe
         );
     }
     out
