@@ -319,6 +319,7 @@ fn a_thread_pool_that_cannot_start_is_an_error_not_a_panic() {
         .arg(out.path().join("report"))
         .current_dir(common::root())
         .env("RAYON_NUM_THREADS", "1000")
+        .env("MALLOC_ARENA_MAX", "1")
         .output()
         .unwrap();
     let stderr = stderr_of(&output);
@@ -329,9 +330,17 @@ fn a_thread_pool_that_cannot_start_is_an_error_not_a_panic() {
         );
         return;
     }
+    // Exit 1 with the error, not 101 (a panic). A worker that had started before the limit was
+    // reached may also have printed the standard library's own report of a failed signal stack
+    // (the order in which threads take the last memory is the scheduler's), so the error is
+    // looked for among the lines rather than as the only one.
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: the thread pool: "), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("error: the thread pool: ")),
+        "{stderr}"
+    );
 }
 
 #[test]
