@@ -1,5 +1,6 @@
 //! Speed targets of the engine, measured with criterion (`cargo bench --bench engine`):
-//! loading GLD's 5,473 real rows, one `sma-cross` simulation over them, one buy-and-hold
+//! loading GLD's 5,473 real rows, one `sma-cross` simulation over them (and one with a
+//! stop-loss, a take-profit and a trailing stop attached to every position), one buy-and-hold
 //! over the eight symbols of the sample, and the sweep of `sma-cross` over the 10 × 19 grid
 //! (fast 5..50:5, slow 20..200:10) on the sample's GLD (6,522 bars), data already loaded, and
 //! the seven charts of the sample's main run (`defensive-miners`), run already made. Real data
@@ -10,7 +11,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use backtest::data::{Dataset, LoadOptions, PriceMode, Universe, load_bars};
-use backtest::engine::{EngineOptions, simulate};
+use backtest::engine::{EngineOptions, Exits, simulate};
 use backtest::indicators::Lines;
 use backtest::report::ChartOptions;
 use backtest::report::charts::draw_run_charts;
@@ -32,10 +33,14 @@ fn gld_file() -> PathBuf {
 }
 
 fn run(name: &str, symbols: &[String], universe: &Universe) -> f64 {
+    run_with(name, symbols, universe, &EngineOptions::default())
+}
+
+fn run_with(name: &str, symbols: &[String], universe: &Universe, options: &EngineOptions) -> f64 {
     let spec = strategies::find(name).expect("registered");
     let params = Params::parse(spec, &[]).expect("defaults");
     let mut strategy = (spec.build)(&params, symbols).expect("builds");
-    let run = simulate(name, strategy.as_mut(), universe, &EngineOptions::default()).expect("runs");
+    let run = simulate(name, strategy.as_mut(), universe, options).expect("runs");
     run.equity[run.equity.len() - 1]
 }
 
@@ -52,6 +57,22 @@ fn benchmarks(c: &mut Criterion) {
     c.bench_function("sma-cross 20/50 on GLD", |b| {
         b.iter(|| run("sma-cross", &gld_symbol, black_box(&universe)));
     });
+    // With a bracket every bar of an open position is visited to check its levels.
+    let bracket = EngineOptions {
+        exits: Exits {
+            stop_loss: Some(0.05),
+            take_profit: Some(0.10),
+            trailing_stop: Some(0.10),
+            ..Exits::default()
+        },
+        ..EngineOptions::default()
+    };
+    c.bench_function(
+        "sma-cross 20/50 on GLD with a stop-loss, take-profit and trailing stop",
+        |b| {
+            b.iter(|| run_with("sma-cross", &gld_symbol, black_box(&universe), &bracket));
+        },
+    );
 
     let sample = Dataset::open(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")])
         .expect("sample opens");

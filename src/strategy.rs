@@ -1,22 +1,21 @@
 //! What a strategy is, what it may see, and how it is described and configured.
 //!
 //! A strategy is called once per bar, in order, after the bar has closed. It sees the history
-//! up to and including that bar through [`History`], whose slices end at the current bar: the
-//! next bar is unreachable through this API. It answers with target weights or nothing (hold).
+//! up to and including that bar through [`History`], whose slices end at the current bar, and
+//! its account at that close: the next bar is unreachable through this API. It answers with
+//! target weights or nothing (hold).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::data::Universe;
+use crate::engine::{Account, Session};
 use crate::indicators::{Line, Lines};
 use crate::{Date, Error, Result};
 
 /// Target portfolio weights, one per symbol of the strategy (fractions of equity; negative is
 /// short).
 pub type Targets = Vec<f64>;
-
-/// Every answer of a strategy over a run, with the bar at whose close it came, in bar order.
-pub type Decisions = Vec<(usize, Targets)>;
 
 /// A trading rule.
 pub trait Strategy {
@@ -34,20 +33,19 @@ pub trait Strategy {
         None
     }
 
-    /// Shows the strategy every bar of `bars` in order through [`Strategy::on_bar`] and
-    /// records its answers in `decisions`. The strategy never sees the portfolio, so its
-    /// answers do not depend on the fills, and the engine asks for them all before trading.
+    /// Shows the strategy every bar of `session` in order through [`Strategy::on_bar`],
+    /// passing its answers back: the session fills them at the next open (or this close) and
+    /// shows the next bar with the account after those fills.
     ///
     /// The engine calls this once per run. Being a provided method, it is compiled for each
     /// strategy, where `on_bar` is a direct call the compiler can inline, instead of one call
     /// through the strategy object per bar. Its last parameter's type cannot be named outside
     /// this crate, so no strategy can replace it: each bar is shown once, in order, as
     /// `on_bar` promises.
-    fn decide(&mut self, bars: &Bars<'_>, decisions: &mut Decisions, _: seal::Sealed) {
-        for history in bars.each() {
-            if let Some(targets) = self.on_bar(&history) {
-                decisions.push((history.bar(), targets));
-            }
+    fn decide(&mut self, session: &mut Session<'_>, _: seal::Sealed) {
+        while let Some(history) = session.next_bar() {
+            let answer = self.on_bar(&history);
+            session.answer(answer);
         }
     }
 }
@@ -60,50 +58,40 @@ pub(crate) mod seal {
     pub struct Sealed(pub(crate) ());
 }
 
-/// The bars of one run, shown to a strategy one at a time by [`Strategy::decide`].
-#[derive(Debug)]
-pub struct Bars<'a> {
-    lines: &'a Lines<'a>,
-    /// The bar being shown, for the engine's report of a panic in strategy code.
-    shown: &'a std::cell::Cell<usize>,
-}
-
-impl<'a> Bars<'a> {
-    /// Every bar of the universe of `lines`, noting in `shown` which is being shown.
-    #[must_use]
-    pub(crate) fn new(lines: &'a Lines<'a>, shown: &'a std::cell::Cell<usize>) -> Self {
-        Bars { lines, shown }
-    }
-
-    /// The view after each bar's close, in order.
-    fn each(&self) -> impl Iterator<Item = History<'a>> + '_ {
-        (0..self.lines.universe().len()).map(|bar| {
-            self.shown.set(bar);
-            History::new(self.lines, bar)
-        })
-    }
-}
-
-/// The market as a strategy sees it after the close of bar `t`: bars `0..=t` and nothing later.
+/// The market as a strategy sees it after the close of bar `t`: bars `0..=t` and nothing
+/// later, and its own account at that close.
 #[derive(Debug, Clone, Copy)]
 pub struct History<'a> {
     lines: &'a Lines<'a>,
     bar: usize,
+    account: Account<'a>,
 }
 
 impl<'a> History<'a> {
-    /// The view after the close of `bar` of the universe of `lines`.
+    /// The view after the close of `bar` of the universe of `lines`, holding `account`.
     ///
     /// # Panics
     /// `bar` is past the end of the universe (a bug in the engine, never input-driven).
     #[must_use]
     #[inline]
-    pub fn new(lines: &'a Lines<'a>, bar: usize) -> Self {
+    pub(crate) fn new(lines: &'a Lines<'a>, bar: usize, account: Account<'a>) -> Self {
         assert!(
             bar < lines.universe().len(),
             "bar {bar} beyond the calendar"
         );
-        History { lines, bar }
+        History {
+            lines,
+            bar,
+            account,
+        }
+    }
+
+    /// What the strategy holds at this close: cash, units, weights, entries, and this bar's
+    /// fills (a stop that took a position out among them).
+    #[must_use]
+    #[inline]
+    pub fn account(&self) -> &Account<'a> {
+        &self.account
     }
 
     /// The market this view shows.

@@ -1,33 +1,34 @@
 //! The simulation loop: a strategy's targets, decided at the close of bar t, become fills at
-//! the open of bar t+1 (or, when asked for explicitly, at the close of t); equity is marked to
+//! the open of bar t+1 (or, when asked for explicitly, at the close of t); exits attached to a
+//! position fill inside a later bar, or the entry bar itself (`exits.rs`); equity is marked to
 //! the close of every bar.
 //!
-//! A strategy never sees the portfolio, so its answers do not depend on the fills: the engine
-//! first shows it every bar and collects its answers (one call into the strategy per run, in
-//! which `on_bar` is a direct call; see [`Strategy::decide`]), then trades them, visiting only
-//! the bars where an answer comes or targets wait to fill, and finally marks every bar to its
-//! close, a stretch between two fills at a time. Nothing is allocated per bar except the
-//! targets a strategy chooses to emit.
+//! The strategy is shown one bar at a time (`session.rs`), with its account after that bar's
+//! fills; nothing is allocated per bar except the targets a strategy chooses to emit, and
+//! every bar is marked to its close after the loop, a stretch between two fills at a time.
 //!
 //! What a run publishes is settled last (`solvency.rs`): every number is finite or the run is
 //! refused naming the first bar where one would not be, and a run whose equity reaches zero
 //! ends there as ruined, its shortfall written off, so equity never reads below zero.
 
+mod account;
 mod exits;
 mod portfolio;
+mod session;
 mod solvency;
 
+pub use account::{Account, Entry};
 pub use exits::{Exits, FillKind, TrailOn};
 pub use portfolio::{Fill, Side};
+pub use session::Session;
 pub use solvency::Ruin;
 
 use serde::Serialize;
 
 use crate::data::{Series, Universe};
 use crate::indicators::Lines;
-use crate::strategy::{Bars, Decisions, History, Strategy, Targets, seal};
+use crate::strategy::{History, Strategy, Targets, seal};
 use crate::{Error, Result};
-use portfolio::Portfolio;
 
 /// When orders fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
@@ -224,22 +225,6 @@ impl Strategy for WarmUp<'_> {
             std::cmp::Ordering::Greater => answer,
         }
     }
-
-    /// The wrapped strategy's own answers, rewritten as [`WarmUp::on_bar`] would answer:
-    /// nothing before `first`, and at `first` the strategy's answer there or else its latest
-    /// before.
-    fn decide(&mut self, bars: &Bars<'_>, decisions: &mut Decisions, seal: seal::Sealed) {
-        let start = decisions.len();
-        self.strategy.decide(bars, decisions, seal);
-        let warm = decisions[start..].partition_point(|(bar, _)| *bar < self.first);
-        let opening = decisions
-            .get(start + warm)
-            .is_some_and(|(bar, _)| *bar == self.first);
-        let latest = decisions.drain(start..start + warm).next_back();
-        if let Some((_, targets)) = latest.filter(|_| !opening) {
-            decisions.insert(start, (self.first, targets));
-        }
-    }
 }
 
 /// The simulation over every bar of the universe of `lines`.
@@ -268,48 +253,17 @@ fn simulate_all(
                 .collect::<Vec<_>>()
         )));
     }
-    let n = universe.len();
-    let decisions = answers(name, strategy, lines, k, options.max_leverage)?;
-    let mut portfolio = Portfolio::new(options, k);
-    let mut run = Run {
-        equity: Vec::with_capacity(n),
-        cash: Vec::with_capacity(n),
-        holdings: Vec::with_capacity(n * k),
-        symbols: k,
-        fills: Vec::new(),
-        decisions,
-        postponed_fills: 0,
-        ruin: None,
-    };
-    let series = &universe.series[..k];
-    let at_open = options.fill == FillMode::NextOpen;
-    // Only the bars where something happens: each answer, the bars where targets wait to fill
-    // (the next open or the same close, later where a symbol has no bar), and every bar of a
-    // position with exits to watch. On each: the open's fills, the exits inside the bar, the
-    // answer at its close, and the close's fills.
-    let mut next = 0; // the next answer
-    let mut t = 0;
-    while t < n {
-        if !portfolio.is_active() {
-            let Some((bar, _)) = run.decisions.get(next) else {
-                break;
-            };
-            t = t.max(*bar);
-        }
-        if at_open && portfolio.has_pending() {
-            portfolio.execute(t, series, |s| s.open[t], &mut run);
-        }
-        portfolio.exit_intrabar(t, series, &mut run);
-        if let Some((_, targets)) = run.decisions.get(next).filter(|(bar, _)| *bar == t) {
-            portfolio.set_targets(targets);
-            next += 1;
-        }
-        if !at_open && portfolio.has_pending() {
-            portfolio.execute(t, series, |s| s.close[t], &mut run);
-        }
-        t += 1;
+    let mut session = Session::new(name, lines, k, options);
+    IN_STRATEGY.with(|flag| flag.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        strategy.decide(&mut session, seal::Sealed(()));
+    }));
+    IN_STRATEGY.with(|flag| flag.set(false));
+    if let Err(panic) = outcome {
+        return Err(panicked(name, universe.dates[session.bar()], &*panic));
     }
-    portfolio.mark(series, n, &mut run);
+    let mut run = session.finish()?;
+    let series = &universe.series[..k];
     solvency::settle(
         &mut run,
         series,
@@ -324,31 +278,6 @@ thread_local! {
     /// True while this thread runs a strategy's code, so the panic hook stays quiet: the
     /// engine turns that panic into one error naming the strategy and the date.
     static IN_STRATEGY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Every answer of `strategy` over the universe of `lines` (its [`Strategy::decide`]), each
-/// checked. A panic in its code becomes [`Error::Strategy`] with the date of the bar it was
-/// shown, unless an earlier answer was refused: the run would have stopped there first.
-fn answers(
-    name: &str,
-    strategy: &mut dyn Strategy,
-    lines: &Lines<'_>,
-    k: usize,
-    max_leverage: f64,
-) -> Result<Decisions> {
-    let shown = std::cell::Cell::new(0);
-    let mut decisions = Decisions::new();
-    IN_STRATEGY.with(|flag| flag.set(true));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        strategy.decide(&Bars::new(lines, &shown), &mut decisions, seal::Sealed(()));
-    }));
-    IN_STRATEGY.with(|flag| flag.set(false));
-    let dates = &lines.universe().dates;
-    for (bar, targets) in &decisions {
-        check_targets(name, dates[*bar], targets, k, max_leverage)?;
-    }
-    outcome.map_err(|panic| panicked(name, dates[shown.get()], &*panic))?;
-    Ok(decisions)
 }
 
 /// The error for a panic in strategy code: [`Error::Strategy`] with the panic's message.
@@ -377,6 +306,8 @@ pub fn quiet_strategy_panics() {
     }));
 }
 
+/// Refuses targets that cannot be traded: not one per symbol, not finite, or beyond the
+/// leverage cap; the error names the strategy and the date.
 fn check_targets(
     name: &str,
     date: crate::Date,
@@ -519,36 +450,6 @@ mod tests {
         );
         assert!(run.fills.is_empty());
         assert_eq!(run.equity, vec![100_000.0, 100_000.0]);
-    }
-
-    #[test]
-    fn a_warm_up_decides_over_a_run_as_it_answers_bar_by_bar() {
-        let p: &[f64] = &[10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0];
-        let u = universe(&[(p, p)]);
-        let lines = Lines::new(&u);
-        let shown = std::cell::Cell::new(0);
-        let scripts: [&[(usize, &[f64])]; 5] = [
-            &[],
-            &[(0, &[1.0]), (1, &[0.5])],
-            &[(1, &[1.0]), (3, &[0.0])],
-            &[(2, &[1.0]), (4, &[0.0]), (6, &[1.0])],
-            &[(5, &[1.0])],
-        ];
-        for at in scripts {
-            let warm = |strategy| WarmUp {
-                strategy,
-                first: 3,
-                latest: None,
-            };
-            let (mut a, mut b) = (script(1, at), script(1, at));
-            let mut decided = Decisions::new();
-            warm(&mut a).decide(&Bars::new(&lines, &shown), &mut decided, seal::Sealed(()));
-            let mut one_by_one = warm(&mut b);
-            let answered: Decisions = (0..u.len())
-                .filter_map(|t| Some((t, one_by_one.on_bar(&History::new(&lines, t))?)))
-                .collect();
-            assert_eq!(decided, answered, "answers at {at:?}");
-        }
     }
 
     #[test]

@@ -55,6 +55,7 @@ impl Fill {
 }
 
 /// Cash, units and pending targets during a simulation, and the record of how they changed.
+#[derive(Debug)]
 pub(super) struct Portfolio {
     cash: f64,
     units: Vec<f64>,
@@ -80,6 +81,8 @@ pub(super) struct Portfolio {
     /// Per symbol, the target of a position an exit closed: the symbol stays flat while the
     /// strategy repeats it, and trades again on any other target.
     exited: Vec<Option<f64>>,
+    /// Each open position's entry: the bar and price of the fill that opened it.
+    entries: Vec<Option<(usize, f64)>>,
 }
 
 impl Portfolio {
@@ -101,7 +104,23 @@ impl Portfolio {
             live: 0,
             targets: vec![0.0; symbols],
             exited: vec![None; symbols],
+            entries: vec![None; symbols],
         }
+    }
+
+    /// Cash now.
+    pub(super) fn cash(&self) -> f64 {
+        self.cash
+    }
+
+    /// Units of each symbol now.
+    pub(super) fn units(&self) -> &[f64] {
+        &self.units
+    }
+
+    /// The bar and price at which symbol `s`'s open position was entered.
+    pub(super) fn entry(&self, s: usize) -> Option<(usize, f64)> {
+        self.entries[s]
     }
 
     /// Cash plus every position valued at `price(s)`.
@@ -336,9 +355,12 @@ impl Portfolio {
             }
         }
         let after = self.units[s];
+        let opened = after != 0.0 && (before == 0.0 || (before > 0.0) != (after > 0.0));
         let bracket = if after == 0.0 {
+            self.entries[s] = None;
             None
-        } else if before == 0.0 || (before > 0.0) != (after > 0.0) {
+        } else if opened {
+            self.entries[s] = Some((fill.bar, fill.price));
             self.exits.attach(after > 0.0, fill.price)
         } else {
             self.brackets[s]
@@ -350,6 +372,7 @@ impl Portfolio {
 }
 
 /// Cash and units held from the close of bar `from` until the next state.
+#[derive(Debug)]
 struct State {
     from: usize,
     cash: f64,
@@ -358,7 +381,7 @@ struct State {
 
 /// Cash plus `units` of each symbol valued at `price(s)`, the positions summed first and in
 /// symbol order: the valuation used to size fills, and the one [`Portfolio::mark`] repeats.
-fn value(cash: f64, units: &[f64], price: impl Fn(usize) -> f64) -> f64 {
+pub(super) fn value(cash: f64, units: &[f64], price: impl Fn(usize) -> f64) -> f64 {
     let positions = (0..units.len()).fold(0.0, |sum, s| sum + units[s] * price(s));
     positions + cash
 }

@@ -1,0 +1,169 @@
+//! One simulation, bar by bar: at each bar the open's fills and the exits inside the bar
+//! happen, then the strategy is shown the close (the market to that close, and its account
+//! after those fills), then its answer becomes the orders of the next open (or of this close,
+//! when fills are at the close).
+//!
+//! The strategy drives the loop through [`crate::strategy::Strategy::decide`], a provided
+//! method compiled for each strategy, so `on_bar` is a direct call; the session does the rest.
+//! Bars without an answer, a pending order or a position with exits cost a comparison each.
+
+use super::account::Account;
+use super::portfolio::Portfolio;
+use super::{EngineOptions, FillMode, Run, check_targets};
+use crate::Error;
+use crate::data::Series;
+use crate::indicators::Lines;
+use crate::strategy::{History, Targets};
+
+/// The simulation a strategy is being shown, one bar at a time.
+#[derive(Debug)]
+pub struct Session<'a> {
+    name: &'a str,
+    lines: &'a Lines<'a>,
+    /// The strategy's series (the universe's first ones).
+    series: &'a [Series],
+    /// Bars in the universe.
+    bars: usize,
+    at_open: bool,
+    max_leverage: f64,
+    portfolio: Portfolio,
+    /// Fills and answers so far; the marks are made once the loop is over.
+    run: Run,
+    /// The bar shown now, or about to be.
+    bar: usize,
+    /// Whether `bar` has been traded and shown (its answer not yet taken).
+    shown: bool,
+    /// Where the current bar's fills start in `run.fills`.
+    bar_fills: usize,
+    /// The first answer the engine refused: the session ends there.
+    refused: Option<Error>,
+}
+
+impl<'a> Session<'a> {
+    /// A session over every bar of the universe of `lines` for a strategy of the first `k`
+    /// series.
+    pub(super) fn new(
+        name: &'a str,
+        lines: &'a Lines<'a>,
+        k: usize,
+        options: &EngineOptions,
+    ) -> Self {
+        let universe = lines.universe();
+        let n = universe.len();
+        Session {
+            name,
+            lines,
+            series: &universe.series[..k],
+            bars: n,
+            at_open: options.fill == FillMode::NextOpen,
+            max_leverage: options.max_leverage,
+            portfolio: Portfolio::new(options, k),
+            run: Run {
+                equity: Vec::with_capacity(n),
+                cash: Vec::with_capacity(n),
+                holdings: Vec::with_capacity(n * k),
+                symbols: k,
+                fills: Vec::new(),
+                decisions: Vec::new(),
+                postponed_fills: 0,
+                ruin: None,
+            },
+            bar: 0,
+            shown: false,
+            bar_fills: 0,
+            refused: None,
+        }
+    }
+
+    /// Trades the next bar's open and the exits inside it, and shows its close; `None` once
+    /// every bar has been shown or an answer was refused.
+    #[inline]
+    pub fn next_bar(&mut self) -> Option<History<'_>> {
+        if self.shown {
+            // The previous bar's answer was not taken: it held.
+            self.close_bar(None);
+        }
+        if self.bar >= self.bars || self.refused.is_some() {
+            return None;
+        }
+        let t = self.bar;
+        self.bar_fills = self.run.fills.len();
+        if self.portfolio.is_active() {
+            if self.at_open && self.portfolio.has_pending() {
+                self.portfolio
+                    .execute(t, self.series, |s| s.open[t], &mut self.run);
+            }
+            self.portfolio.exit_intrabar(t, self.series, &mut self.run);
+        }
+        self.shown = true;
+        Some(History::new(self.lines, t, self.account()))
+    }
+
+    /// The account at the close of the bar shown.
+    fn account(&self) -> Account<'_> {
+        Account {
+            portfolio: &self.portfolio,
+            series: self.series,
+            dates: &self.lines.universe().dates,
+            bar: self.bar,
+            fills: &self.run.fills[self.bar_fills..],
+        }
+    }
+
+    /// The strategy's answer at the close of the bar shown: new target weights, or `None` to
+    /// hold.
+    #[inline]
+    pub fn answer(&mut self, targets: Option<Targets>) {
+        if self.shown {
+            self.close_bar(targets);
+        }
+    }
+
+    /// Takes the answer at the close of the bar shown, fills what fills at that close, and
+    /// moves to the next bar.
+    fn close_bar(&mut self, targets: Option<Targets>) {
+        let t = self.bar;
+        self.shown = false;
+        self.bar += 1;
+        if let Some(targets) = targets {
+            let date = self.lines.universe().dates[t];
+            if let Err(error) = check_targets(
+                self.name,
+                date,
+                &targets,
+                self.series.len(),
+                self.max_leverage,
+            ) {
+                self.refused = Some(error);
+                return;
+            }
+            self.portfolio.set_targets(&targets);
+            self.run.decisions.push((t, targets));
+        }
+        if !self.at_open && self.portfolio.has_pending() {
+            self.portfolio
+                .execute(t, self.series, |s| s.close[t], &mut self.run);
+        }
+    }
+
+    /// The bar shown last (for the report of a panic in the strategy's code).
+    pub(super) fn bar(&self) -> usize {
+        if self.shown {
+            self.bar
+        } else {
+            self.bar.saturating_sub(1)
+        }
+    }
+
+    /// The run, every bar marked to its close; or the answer the engine refused.
+    pub(super) fn finish(mut self) -> crate::Result<Run> {
+        if let Some(error) = self.refused {
+            return Err(error);
+        }
+        if self.shown {
+            self.close_bar(None);
+        }
+        self.portfolio.mark(self.series, self.bars, &mut self.run);
+        Ok(self.run)
+    }
+}
