@@ -1,14 +1,15 @@
 //! No look-ahead, proven without trusting any strategy's code: for every registered strategy,
 //! rewrite every bar after a cut point (prices scaled and shaken) and check that every decision
-//! made up to the cut is unchanged. Truncating the data would not do: a one-bar peek survives
-//! truncation, it does not survive a rewrite.
+//! made and every fill made up to the cut is unchanged, with and without exits inside the bar
+//! (a stop-loss, a take-profit and a trailing stop on every position). Truncating the data
+//! would not do: a one-bar peek survives truncation, it does not survive a rewrite.
 
 mod common;
 
 use std::path::Path;
 
 use backtest::data::{Dataset, LoadOptions, PriceMode, Universe};
-use backtest::engine::{EngineOptions, simulate};
+use backtest::engine::{EngineOptions, Exits, Fill, FillKind, simulate};
 use backtest::strategies::REGISTRY;
 use backtest::strategy::{History, Params, Strategy, StrategySpec, Targets};
 
@@ -39,29 +40,60 @@ fn rewrite_after(universe: &Universe, cut: usize, seed: f64) -> Universe {
 /// universe (they only ever see it through `History`); the cheat in the last test does not.
 type Build<'a> = dyn Fn(&Universe) -> Box<dyn Strategy> + 'a;
 
-/// The decisions of a fresh strategy over a universe.
-fn decisions(build: &Build<'_>, universe: &Universe) -> Vec<(usize, Targets)> {
-    let mut strategy = build(universe);
-    simulate(
-        "under test",
-        strategy.as_mut(),
-        universe,
-        &EngineOptions::default(),
-    )
-    .expect("runs")
-    .decisions
+/// How the engine trades in the check: target weights alone, then with every exit attached.
+fn engine_options() -> [EngineOptions; 2] {
+    let exits = Exits {
+        stop_loss: Some(0.05),
+        take_profit: Some(0.10),
+        trailing_stop: Some(0.08),
+        ..Exits::default()
+    };
+    [
+        EngineOptions::default(),
+        EngineOptions {
+            exits,
+            ..EngineOptions::default()
+        },
+    ]
 }
 
-/// The first cut at which rewriting the future changed a past decision, if any.
-fn first_peek(build: &Build<'_>, universe: &Universe) -> Option<usize> {
-    let original = decisions(build, universe);
+/// What a fresh strategy did over a universe: its decisions and the fills they and the exits
+/// made.
+fn record(
+    build: &Build<'_>,
+    universe: &Universe,
+    options: &EngineOptions,
+) -> (Vec<(usize, Targets)>, Vec<Fill>) {
+    let mut strategy = build(universe);
+    let run = simulate("under test", strategy.as_mut(), universe, options).expect("runs");
+    (run.decisions, run.fills)
+}
+
+/// The first cut at which rewriting the future changed a past decision or fill, if any.
+fn first_peek(build: &Build<'_>, universe: &Universe, options: &EngineOptions) -> Option<usize> {
+    let original = record(build, universe, options);
     let n = universe.len();
     let cuts = [60, n / 4, n / 2, 3 * n / 4, n - 2];
     cuts.into_iter().find(|&cut| {
         (0..3).any(|seed| {
-            let rewritten = decisions(build, &rewrite_after(universe, cut, f64::from(seed)));
-            let until_cut = |d: &Vec<(usize, Targets)>| -> Vec<(usize, Targets)> {
-                d.iter().filter(|(bar, _)| *bar <= cut).cloned().collect()
+            let rewritten = record(
+                build,
+                &rewrite_after(universe, cut, f64::from(seed)),
+                options,
+            );
+            let until_cut = |(decisions, fills): &(Vec<(usize, Targets)>, Vec<Fill>)| {
+                (
+                    decisions
+                        .iter()
+                        .filter(|(bar, _)| *bar <= cut)
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                    fills
+                        .iter()
+                        .filter(|f| f.bar <= cut)
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                )
             };
             until_cut(&rewritten) != until_cut(&original)
         })
@@ -89,14 +121,28 @@ fn check_strategy(
     let (universe, _) = dataset
         .universe(&traded_by(spec, symbols), options, PriceMode::Adjusted)
         .expect("loads");
-    let made_decisions = decisions(&build, &universe).len();
-    assert!(made_decisions > 0, "{}: never decided anything", spec.name);
-    assert_eq!(
-        first_peek(&build, &universe),
-        None,
-        "{} changed a past decision when the future was rewritten",
-        spec.name
-    );
+    for options in &engine_options() {
+        let (decisions, fills) = record(&build, &universe, options);
+        assert!(
+            !decisions.is_empty(),
+            "{}: never decided anything",
+            spec.name
+        );
+        let exited = fills.iter().any(|f| f.kind != FillKind::Market);
+        assert_eq!(
+            options.exits.any(),
+            exited,
+            "{}: exits attached and taken, or neither",
+            spec.name
+        );
+        assert_eq!(
+            first_peek(&build, &universe, options),
+            None,
+            "{} changed a past decision or fill when the future was rewritten ({:?})",
+            spec.name,
+            options.exits
+        );
+    }
 }
 
 /// A folder of data, the symbols offered to strategies that take them (every symbol of the
@@ -216,8 +262,10 @@ fn the_check_catches_a_strategy_that_peeks_one_bar_ahead() {
             future: u.series[0].close.clone(),
         })
     };
-    assert!(
-        first_peek(&cheat, &universe).is_some(),
-        "the peek must be caught"
-    );
+    for options in &engine_options() {
+        assert!(
+            first_peek(&cheat, &universe, options).is_some(),
+            "the peek must be caught"
+        );
+    }
 }

@@ -819,6 +819,64 @@ mod tests {
         );
     }
 
+    /// Buys at bar 0's close and records what its account says at every close.
+    struct Reader {
+        symbols: Vec<String>,
+        seen: Vec<(f64, f64, f64, f64, Option<Entry>, Option<FillKind>)>,
+    }
+
+    impl Strategy for Reader {
+        fn symbols(&self) -> &[String] {
+            &self.symbols
+        }
+        fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
+            let a = history.account();
+            self.seen.push((
+                a.cash(),
+                a.units(0),
+                a.equity(),
+                a.weight(0),
+                a.entry(0),
+                a.exited(0),
+            ));
+            (history.bar() == 0).then(|| vec![1.0])
+        }
+    }
+
+    #[test]
+    fn the_account_a_strategy_reads_at_each_close_is_the_run_at_that_close() {
+        let u = bars(&[
+            FLAT,
+            [100.0, 104.0, 99.0, 103.0],
+            FLAT,
+            [100.0, 101.0, 90.0, 92.0],
+            FLAT,
+        ]);
+        let mut reader = Reader {
+            symbols: vec!["S0".into()],
+            seen: Vec::new(),
+        };
+        let run = simulate("reader", &mut reader, &u, &with_exits(Some(0.05), None)).unwrap();
+        assert_eq!(reader.seen.len(), 5, "one look per bar");
+        for (t, (cash, units, equity, weight, _, _)) in reader.seen.iter().enumerate() {
+            assert_eq!(*cash, run.cash[t], "bar {t}");
+            assert_eq!(*units, run.units(t, 0), "bar {t}");
+            assert_eq!(*equity, run.equity[t], "bar {t}");
+            assert!((weight - run.weight(t, 0, u.series[0].close[t])).abs() < 1e-15);
+        }
+        let entry = Some(Entry {
+            bar: 1,
+            date: u.dates[1],
+            price: 100.0,
+        });
+        assert_eq!(reader.seen[0].4, None, "flat before the fill");
+        assert_eq!((reader.seen[1].4, reader.seen[2].4), (entry, entry));
+        // Stopped out at 95 inside bar 3: the strategy sees it at that close, flat.
+        assert_eq!(reader.seen[3].4, None);
+        assert_eq!(reader.seen[3].5, Some(FillKind::StopLoss));
+        assert_eq!(reader.seen[4].5, None, "only on the bar it happened");
+    }
+
     fn simulate_script_err(u: &Universe, at: &[(usize, &[f64])]) -> Error {
         let options = EngineOptions::default();
         simulate("script", &mut script(1, at), u, &options).unwrap_err()
