@@ -819,10 +819,13 @@ mod tests {
         );
     }
 
+    /// What the account said at one close: cash, units, equity, weight, entry, exit.
+    type Seen = (f64, f64, f64, f64, Option<Entry>, Option<FillKind>);
+
     /// Buys at bar 0's close and records what its account says at every close.
     struct Reader {
         symbols: Vec<String>,
-        seen: Vec<(f64, f64, f64, f64, Option<Entry>, Option<FillKind>)>,
+        seen: Vec<Seen>,
     }
 
     impl Strategy for Reader {
