@@ -10,6 +10,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod baseline;
+pub mod calendar;
 pub mod cli;
 pub mod compare;
 pub mod data;

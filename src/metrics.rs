@@ -65,6 +65,12 @@ pub struct Activity {
     pub costs: f64,
     /// How many trades ended for each reason.
     pub exits: crate::trades::ExitCounts,
+    /// Fills, of every kind.
+    pub fills: usize,
+    /// Bars on which a rebalancing strategy's weights were traded back to target (0 for
+    /// strategies that trade on signals): a portfolio rebalanced monthly for 20 years holds
+    /// its positions as a handful of trades but makes 240 rebalances.
+    pub rebalances: usize,
 }
 
 /// Every headline statistic of a run.
@@ -371,6 +377,18 @@ impl Drawdown {
     }
 }
 
+/// The bars with a fill of kind `rebalance`.
+fn rebalance_bars(run: &Run) -> usize {
+    let mut bars: Vec<usize> = run
+        .fills
+        .iter()
+        .filter(|f| f.kind == crate::engine::FillKind::Rebalance)
+        .map(|f| f.bar)
+        .collect();
+    bars.dedup();
+    bars.len()
+}
+
 /// Statistics of the strategy's activity.
 #[must_use]
 pub fn activity(run: &Run, trades: &[Trade]) -> Activity {
@@ -395,6 +413,8 @@ pub fn activity(run: &Run, trades: &[Trade]) -> Activity {
         turnover: ratio(traded_value, mean_equity * years).unwrap_or(0.0),
         costs: run.fills.iter().map(|f| f.cost).sum(),
         exits: crate::trades::ExitCounts::of(trades),
+        fills: run.fills.len(),
+        rebalances: rebalance_bars(run),
     }
 }
 

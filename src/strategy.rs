@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::calendar::Period;
 use crate::data::Universe;
 use crate::engine::{Account, Session};
 use crate::indicators::{Line, Lines};
@@ -25,6 +26,13 @@ pub trait Strategy {
     /// Called after bar `history.bar()` has closed. Returns new target weights, or `None` to
     /// keep the portfolio as it is (the engine rebalances only on new targets).
     fn on_bar(&mut self, history: &History<'_>) -> Option<Targets>;
+
+    /// True for a strategy whose answers rebalance a portfolio to weights (rather than open
+    /// and close positions on signals): its fills are of kind `rebalance`, and reports count
+    /// its rebalances beside its trades.
+    fn rebalances(&self) -> bool {
+        false
+    }
 
     /// The bars at whose close the strategy's signal began, for an event study of what the
     /// traded asset (its first symbol) did afterwards; `None` for strategies without a
@@ -121,6 +129,21 @@ impl<'a> History<'a> {
     #[inline]
     pub fn date(&self) -> Date {
         self.universe().dates[self.bar]
+    }
+
+    /// Whether this bar is the first of its `period` (a week, month, quarter or year of the
+    /// calendar, or a run of bars from the first).
+    #[must_use]
+    pub fn first_of(&self, period: Period) -> bool {
+        period.begins(&self.universe().dates, self.bar)
+    }
+
+    /// Whether this bar is the last of its `period`: the next bar of the calendar begins
+    /// another (its date is known, its prices are not; see [`crate::calendar`]). An answer
+    /// here fills at the open of the next period's first bar.
+    #[must_use]
+    pub fn last_of(&self, period: Period) -> bool {
+        period.ends(&self.universe().dates, self.bar)
     }
 
     /// Closes of symbol `s` (the strategy's own index) up to and including this bar.

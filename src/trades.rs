@@ -84,7 +84,7 @@ impl ExitReason {
 
     fn of(kind: FillKind) -> Self {
         match kind {
-            FillKind::Market => ExitReason::Signal,
+            FillKind::Market | FillKind::Rebalance => ExitReason::Signal,
             FillKind::StopLoss => ExitReason::StopLoss,
             FillKind::TakeProfit => ExitReason::TakeProfit,
             FillKind::TrailingStop => ExitReason::TrailingStop,
@@ -245,7 +245,7 @@ pub fn round_trips(
                 let (low, high) = range(fill.symbol, t);
                 trade.saw(low, high);
             }
-            if fill.kind == FillKind::Market && !whole_bar_after_fill {
+            if fill.kind.is_answer() && !whole_bar_after_fill {
                 let (low, high) = range(fill.symbol, fill.bar);
                 trade.saw(low, high);
             }
@@ -271,7 +271,7 @@ pub fn round_trips(
         // close (the next bar is then the first whole one).
         if let Some(trade) = slot.as_mut() {
             trade.saw(fill.price, fill.price);
-            seen[fill.symbol] = if whole_bar_after_fill && fill.kind == FillKind::Market {
+            seen[fill.symbol] = if whole_bar_after_fill && fill.kind.is_answer() {
                 fill.bar
             } else {
                 fill.bar + 1

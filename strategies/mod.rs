@@ -21,6 +21,7 @@ registry! {
     defensive_miners,
     parabolic_reversion,
     miners_vs_metal,
+    rebalance,
 }
 
 /// The strategy registered under `name`.

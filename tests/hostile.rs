@@ -516,6 +516,8 @@ fn a_symbol_holding_a_pipe_stays_one_cell_and_one_holding_a_line_break_is_refuse
         "--no-charts",
         "--param",
         "metal=G|LD",
+        "--param",
+        "weights=SPY:0.6,G|LD:0.4",
         "--data",
     ])
     .arg(data.path())

@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use backtest::data::{Dataset, LoadOptions, PriceMode, Universe};
-use backtest::engine::{EngineOptions, Exits, Fill, FillKind, simulate};
+use backtest::engine::{EngineOptions, Exits, Fill, simulate};
 use backtest::strategies::REGISTRY;
 use backtest::strategy::{History, Params, Strategy, StrategySpec, Targets};
 
@@ -128,7 +128,7 @@ fn check_strategy(
             "{}: never decided anything",
             spec.name
         );
-        let exited = fills.iter().any(|f| f.kind != FillKind::Market);
+        let exited = fills.iter().any(|f| f.kind.is_exit());
         assert_eq!(
             options.exits.any(),
             exited,

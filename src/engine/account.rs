@@ -86,7 +86,7 @@ impl<'a> Account<'a> {
     pub fn exited(&self, s: usize) -> Option<FillKind> {
         self.fills
             .iter()
-            .find(|f| f.symbol == s && f.kind != FillKind::Market)
+            .find(|f| f.symbol == s && f.kind.is_exit())
             .map(|f| f.kind)
     }
 }

@@ -31,6 +31,8 @@ use serde::Serialize;
 pub enum FillKind {
     /// A strategy's target, at the bar's price (open or close).
     Market,
+    /// A rebalancing strategy's target weights (see [`crate::strategy::Strategy::rebalances`]).
+    Rebalance,
     /// The position's stop-loss was hit.
     StopLoss,
     /// The position's take-profit was hit.
@@ -42,20 +44,27 @@ pub enum FillKind {
 }
 
 impl FillKind {
-    /// Every kind, in the order reports count them.
-    pub const ALL: [FillKind; 5] = [
-        FillKind::Market,
-        FillKind::StopLoss,
-        FillKind::TakeProfit,
-        FillKind::TrailingStop,
-        FillKind::Ruin,
-    ];
+    /// True for the exits the engine manages: a stop-loss, take-profit or trailing stop.
+    #[must_use]
+    pub fn is_exit(self) -> bool {
+        matches!(
+            self,
+            FillKind::StopLoss | FillKind::TakeProfit | FillKind::TrailingStop
+        )
+    }
+
+    /// True for a strategy's own orders, filled at the bar's open or close.
+    #[must_use]
+    pub fn is_answer(self) -> bool {
+        matches!(self, FillKind::Market | FillKind::Rebalance)
+    }
 
     /// The name in `fills.csv`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             FillKind::Market => "market",
+            FillKind::Rebalance => "rebalance",
             FillKind::StopLoss => "stop_loss",
             FillKind::TakeProfit => "take_profit",
             FillKind::TrailingStop => "trailing_stop",

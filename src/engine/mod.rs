@@ -212,6 +212,10 @@ impl Strategy for WarmUp<'_> {
         self.strategy.symbols()
     }
 
+    fn rebalances(&self) -> bool {
+        self.strategy.rebalances()
+    }
+
     fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
         let answer = self.strategy.on_bar(history);
         match history.bar().cmp(&self.first) {
@@ -253,7 +257,12 @@ fn simulate_all(
                 .collect::<Vec<_>>()
         )));
     }
-    let mut session = Session::new(name, lines, k, options);
+    let answer_kind = if strategy.rebalances() {
+        FillKind::Rebalance
+    } else {
+        FillKind::Market
+    };
+    let mut session = Session::new(name, lines, k, options, answer_kind);
     IN_STRATEGY.with(|flag| flag.set(true));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         strategy.decide(&mut session, seal::Sealed(()));

@@ -72,6 +72,8 @@ pub(super) struct Portfolio {
     cost_rate: f64,
     /// The exits attached to every position opened.
     exits: Exits,
+    /// The kind of the fills of the strategy's targets.
+    answer_kind: FillKind,
     /// Each open position's live exit levels.
     brackets: Vec<Option<Bracket>>,
     /// How many of `brackets` are `Some`: while any is, every bar is visited.
@@ -86,7 +88,8 @@ pub(super) struct Portfolio {
 }
 
 impl Portfolio {
-    pub(super) fn new(options: &EngineOptions, symbols: usize) -> Self {
+    /// A portfolio of `options.cash` for `symbols` symbols whose targets fill as `answer_kind`.
+    pub(super) fn new(options: &EngineOptions, symbols: usize, answer_kind: FillKind) -> Self {
         Portfolio {
             cash: options.cash,
             units: vec![0.0; symbols],
@@ -100,6 +103,7 @@ impl Portfolio {
             whole_units: options.whole_units,
             cost_rate: options.cost_rate(),
             exits: options.exits,
+            answer_kind,
             brackets: vec![None; symbols],
             live: 0,
             targets: vec![0.0; symbols],
@@ -334,7 +338,7 @@ impl Portfolio {
             units,
             price,
             cost: units * price * self.cost_rate,
-            kind: FillKind::Market,
+            kind: self.answer_kind,
         })
     }
 

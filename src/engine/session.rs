@@ -9,7 +9,7 @@
 
 use super::account::Account;
 use super::portfolio::Portfolio;
-use super::{EngineOptions, FillMode, Run, check_targets};
+use super::{EngineOptions, FillKind, FillMode, Run, check_targets};
 use crate::Error;
 use crate::data::Series;
 use crate::indicators::Lines;
@@ -41,12 +41,13 @@ pub struct Session<'a> {
 
 impl<'a> Session<'a> {
     /// A session over every bar of the universe of `lines` for a strategy of the first `k`
-    /// series.
+    /// series, whose targets fill as `answer_kind`.
     pub(super) fn new(
         name: &'a str,
         lines: &'a Lines<'a>,
         k: usize,
         options: &EngineOptions,
+        answer_kind: FillKind,
     ) -> Self {
         let universe = lines.universe();
         let n = universe.len();
@@ -57,7 +58,7 @@ impl<'a> Session<'a> {
             bars: n,
             at_open: options.fill == FillMode::NextOpen,
             max_leverage: options.max_leverage,
-            portfolio: Portfolio::new(options, k),
+            portfolio: Portfolio::new(options, k, answer_kind),
             run: Run {
                 equity: Vec::with_capacity(n),
                 cash: Vec::with_capacity(n),

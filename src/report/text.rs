@@ -160,6 +160,27 @@ pub(super) fn fill_label(summary: &Summary) -> &'static str {
     }
 }
 
+/// The exits attached to every position, in words; `None` without any.
+pub(crate) fn exits_label(exits: &crate::engine::Exits) -> Option<String> {
+    let mut parts = Vec::new();
+    let share = |f: f64| format!("{}%", f * 100.0);
+    if let Some(f) = exits.stop_loss {
+        parts.push(format!("stop-loss {} below entry", share(f)));
+    }
+    if let Some(f) = exits.take_profit {
+        parts.push(format!("take-profit {} above", share(f)));
+    }
+    if let Some(f) = exits.trailing_stop {
+        let on = match exits.trail_on {
+            crate::engine::TrailOn::Close => "close",
+            crate::engine::TrailOn::High => "high",
+        };
+        parts.push(format!("trailing stop {} below the best {on}", share(f)));
+    }
+    (!parts.is_empty())
+        .then(|| parts.join(" · ") + " (for a long; mirrored for a short), filled within the bar")
+}
+
 /// Which prices were traded, in words: adjusted only where a file had `Adj Close`.
 pub(super) fn prices_label(summary: &Summary) -> String {
     let adjusted = &summary.dataset.adjusted;
@@ -175,8 +196,56 @@ pub(super) fn prices_label(summary: &Summary) -> String {
     }
 }
 
+/// What a strategy's activity is counted in: round trips for one that trades on signals, and
+/// for one that rebalances (a portfolio held for years makes a few round trips and hundreds of
+/// rebalances), its rebalances and fills.
+pub(crate) fn trades_cell(activity: &crate::metrics::Activity) -> (&'static str, String) {
+    if activity.rebalances > 0 {
+        (
+            "Rebalances",
+            format!("{} ({} fills)", activity.rebalances, activity.fills),
+        )
+    } else {
+        ("Trades", activity.trades.to_string())
+    }
+}
+
+/// How the round trips ended, where an exit the engine manages ended some:
+/// `signal 30, stop 8, target 17, open 1`, the reasons with none left out.
+fn exits_cell(exits: &crate::trades::ExitCounts) -> Option<String> {
+    if exits.stop_loss + exits.take_profit + exits.trailing_stop == 0 {
+        return None;
+    }
+    let reasons = [
+        ("signal", exits.signal),
+        ("stop", exits.stop_loss),
+        ("target", exits.take_profit),
+        ("trail", exits.trailing_stop),
+        ("ruin", exits.ruin),
+        ("open", exits.end),
+    ];
+    let named: Vec<String> = reasons
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(reason, n)| format!("{reason} {n}"))
+        .collect();
+    Some(named.join(", "))
+}
+
 /// Headline statistics: the strategy beside its benchmark.
 fn metrics_table(summary: &Summary) -> Table {
+    let mut table = headline_table(summary);
+    let trades = table.rows.iter().position(|row| row[0] == "Trades");
+    if let (Some(at), Some(exits)) = (trades, exits_cell(&summary.metrics.activity.exits)) {
+        table
+            .rows
+            .insert(at + 1, vec!["  exits".into(), exits, String::new()]);
+    }
+    table
+}
+
+/// The rows every run has.
+fn headline_table(summary: &Summary) -> Table {
     let s = &summary.metrics.performance;
     let a = &summary.metrics.activity;
     let b = &summary.benchmark.metrics;
@@ -220,7 +289,10 @@ fn metrics_table(summary: &Summary) -> Table {
             only("Tracking error", percent(r.tracking_error)),
             only("Information ratio", number(r.information_ratio)),
             only("Exposure", percent(Some(a.exposure))),
-            only("Trades", a.trades.to_string()),
+            {
+                let (label, value) = trades_cell(a);
+                only(label, value)
+            },
             only("Win rate (closed)", percent(a.win_rate)),
             only("Profit factor", number(a.profit_factor)),
             only("Turnover (per year)", format!("{:.2}x", a.turnover)),
@@ -359,6 +431,9 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
             money(o.cash)
         ),
     ));
+    if let Some(exits) = exits_label(&o.exits) {
+        lines.push(("exits", exits));
+    }
     if let Some(date) = o.trade_from {
         lines.push((
             "warm-up",

@@ -464,7 +464,10 @@ fn headline(area: &Area, scale: Scale, summary: &Summary) -> Drawn {
         only("Correlation", num(relative.correlation)),
         only("Information ratio", num(relative.information_ratio)),
         only("Exposure", pct(Some(activity.exposure))),
-        only("Trades", activity.trades.to_string()),
+        {
+            let (label, value) = crate::report::text::trades_cell(activity);
+            only(label, value)
+        },
         only("Win rate (closed)", pct(activity.win_rate)),
         only("Costs", thousands(activity.costs, 0)),
     ];
