@@ -67,6 +67,10 @@ pub struct Activity {
     pub exits: crate::trades::ExitCounts,
     /// Fills, of every kind.
     pub fills: usize,
+    /// Interest on cash: earned on cash above zero, less what borrowed cash paid.
+    pub interest: f64,
+    /// What short positions paid to borrow their shares.
+    pub borrow_costs: f64,
     /// Bars on which a rebalancing strategy's weights were traded back to target (0 for
     /// strategies that trade on signals): a portfolio rebalanced monthly for 20 years holds
     /// its positions as a handful of trades but makes 240 rebalances.
@@ -414,6 +418,8 @@ pub fn activity(run: &Run, trades: &[Trade]) -> Activity {
         costs: run.fills.iter().map(|f| f.cost).sum(),
         exits: crate::trades::ExitCounts::of(trades),
         fills: run.fills.len(),
+        interest: run.interest,
+        borrow_costs: run.borrow_costs,
         rebalances: rebalance_bars(run),
     }
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::data::{Dataset, FileReport, LoadOptions, PriceMode, Universe};
-use crate::engine::{self, EngineOptions, Run};
+use crate::engine::{self, CashRate, EngineOptions, Run};
 use crate::events;
 use crate::indicators::Lines;
 use crate::metrics::{self, Metrics, Performance};
@@ -233,6 +233,21 @@ impl<'r> Setup<'r> {
         measure(self.spec.name, strategy.as_mut(), lines, request)
     }
 
+    /// The cash rate's yield series on the calendar of `universe`, when the request names one
+    /// (`--cash-rate ^IRX`).
+    ///
+    /// # Errors
+    /// The dataset does not hold the series, its file is refused, or it starts too late.
+    pub fn yields(&self, universe: &Universe) -> Result<Option<std::sync::Arc<[f64]>>> {
+        let CashRate::Series(symbol) = &self.request.engine.financing.cash_rate else {
+            return Ok(None);
+        };
+        let rates = self
+            .dataset
+            .rates_on(symbol, &universe.dates, &self.request.load)?;
+        Ok(Some(rates.into()))
+    }
+
     /// Loads and aligns the symbols a strategy trades, and the benchmark.
     ///
     /// # Errors
@@ -244,6 +259,13 @@ impl<'r> Setup<'r> {
             dataset
                 .path(symbol)
                 .map_err(|e| e.for_strategy(self.spec.name))?;
+            if crate::data::is_rate(symbol) {
+                return Err(Error::Usage(format!(
+                    "{}: {symbol} is a yield series, not a price to trade: use it as the cash \
+                     rate (--cash-rate {symbol}) or as a strategy's signal",
+                    self.spec.name
+                )));
+            }
         }
         let mut wanted = traded.to_vec();
         let benchmark = match &request.benchmark {
@@ -319,6 +341,16 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         benchmark,
         benchmark_index,
     } = setup.market(strategy.symbols())?;
+    let financed;
+    let request = match setup.yields(&universe)? {
+        None => request,
+        Some(yields) => {
+            let mut with_yields = request.clone();
+            with_yields.engine.financing.yields = Some(yields);
+            financed = with_yields;
+            &financed
+        }
+    };
     let Outcome {
         first,
         run,

@@ -30,8 +30,9 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode> {
         ))?;
     }
     let mut refused = 0;
-    for symbol in dataset.symbols() {
-        match dataset.load(&symbol, &options) {
+    let symbols = dataset.all_symbols();
+    for symbol in &symbols {
+        match dataset.load(symbol, &options) {
             Ok((_, report)) => super::emit(&describe(&report))?,
             Err(e) => {
                 refused += 1;
@@ -41,8 +42,8 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode> {
     }
     super::emit(&format!(
         "{} files, {} loaded, {refused} refused\n",
-        dataset.symbols().len(),
-        dataset.symbols().len() - refused
+        symbols.len(),
+        symbols.len() - refused
     ))?;
     Ok(if refused == 0 {
         ExitCode::SUCCESS
@@ -56,6 +57,11 @@ fn describe(report: &FileReport) -> String {
         (true, _) => "close only",
         (false, true) => "OHLC + Adj Close",
         (false, false) => "OHLC",
+    };
+    let layout = if crate::data::is_rate(&report.symbol) {
+        format!("{layout}, a yield in percent (read as rates: zero and below allowed)")
+    } else {
+        layout.to_string()
     };
     let mut text = format!(
         "ok      {}: {} rows, {} → {}, {layout}\n",

@@ -77,6 +77,33 @@ pub(super) struct RunArgs {
     /// as history, so its indicators are warm, and starts holding what it would have held.
     #[arg(long, value_name = "DATE")]
     trade_from: Option<crate::Date>,
+    /// What cash earns: an annual rate (0.02 is 2%), or a yield series of the dataset in
+    /// percent (^IRX, the 13-week T-bill), accrued on calendar days between bars.
+    #[arg(
+        long,
+        value_name = "RATE|SYMBOL",
+        default_value = "0",
+        value_parser = values::cash_rate,
+        allow_hyphen_values = true
+    )]
+    cash_rate: crate::engine::CashRate,
+    /// What borrowed cash pays, annual (above -1, at most 1): cash goes below zero when a
+    /// strategy holds more than its equity (--max-leverage above 1).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_parser = values::rate,
+        allow_negative_numbers = true
+    )]
+    margin_rate: f64,
+    /// What a short position pays to borrow its shares, in basis points of its value a year.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_parser = values::borrow_bps,
+        allow_negative_numbers = true
+    )]
+    borrow_bps: f64,
     /// Largest sum of absolute target weights a strategy may ask for (more than 0, at most
     /// 100).
     #[arg(
@@ -151,6 +178,12 @@ impl RunArgs {
                 slippage_bps: self.slippage_bps,
                 max_leverage: self.max_leverage,
                 exits: inputs.engine.exits,
+                financing: crate::engine::Financing {
+                    cash_rate: self.cash_rate.clone(),
+                    margin_rate: self.margin_rate,
+                    borrow_rate: self.borrow_bps / 10_000.0,
+                    yields: None,
+                },
             },
             risk_free: self.risk_free,
             windows: self.windows.clone(),

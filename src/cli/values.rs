@@ -88,6 +88,32 @@ pub(super) fn profit_distance(text: &str) -> Result<f64, String> {
     )
 }
 
+/// `--cash-rate`: an annual rate as for `--risk-free`, or the symbol of a yield series of the
+/// dataset (`^IRX`), which cannot be told from a number by mistake: it does not start with a
+/// digit, a sign or a point.
+pub(super) fn cash_rate(text: &str) -> Result<crate::engine::CashRate, String> {
+    let text = text.trim();
+    if text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
+        rate(text).map(crate::engine::CashRate::Fixed)
+    } else if text.is_empty() {
+        Err(
+            "must be an annual rate (0.02 is 2% a year) or a yield series of the dataset (^IRX)"
+                .into(),
+        )
+    } else {
+        Ok(crate::engine::CashRate::Series(text.to_string()))
+    }
+}
+
+/// `--borrow-bps`: an annual fee in basis points of a short's value, from 0 to 10000.
+pub(super) fn borrow_bps(text: &str) -> Result<f64, String> {
+    finite(
+        text,
+        |v| (0.0..=FULL_COST_BPS).contains(&v),
+        "from 0 to 10000 (100% a year of the short's value)",
+    )
+}
+
 /// A parser of whole numbers from `min` to `max`, for counts.
 pub(super) fn whole(
     min: usize,
@@ -142,6 +168,13 @@ mod tests {
         assert_eq!(cost_bps("-0").map(f64::is_sign_negative), Ok(false));
         assert!(cost_bps("10000").is_err() && cost_bps("9999.99").is_ok());
         assert!(leverage("0").is_err() && leverage("100").is_ok() && leverage("100.5").is_err());
+        assert_eq!(cash_rate("0.02"), Ok(crate::engine::CashRate::Fixed(0.02)));
+        assert_eq!(
+            cash_rate("^IRX"),
+            Ok(crate::engine::CashRate::Series("^IRX".into()))
+        );
+        assert!(cash_rate("-2").is_err() && cash_rate("").is_err() && cash_rate("1e999").is_err());
+        assert!(borrow_bps("-1").is_err() && borrow_bps("10000").is_ok());
         assert!(stop_distance("0").is_err() && stop_distance("1").is_err());
         assert_eq!(stop_distance("0.05"), Ok(0.05));
         assert!(profit_distance("0").is_err() && profit_distance("100").is_ok());

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::load::load_scaled;
+use super::load::{Values, load_values};
 use super::manifest::{MANIFEST_FILE, PriceUnit, Units};
 use super::{Bars, FileReport, LoadOptions, Manifest, PriceMode, Universe};
 use crate::{Error, Result};
@@ -85,10 +85,20 @@ impl Dataset {
         })
     }
 
-    /// All symbols: in the manifest's order where there is one (so the sample's first symbol,
-    /// and default benchmark, is SPY), then any others in sorted order.
+    /// The symbols to trade when none are named: in the manifest's order where there is one
+    /// (so the sample's first symbol, and default benchmark, is SPY), then any others in sorted
+    /// order; yield series ([`is_rate`]) left out, since they are not prices.
     #[must_use]
     pub fn symbols(&self) -> Vec<String> {
+        let mut symbols = self.all_symbols();
+        symbols.retain(|s| !is_rate(s));
+        symbols
+    }
+
+    /// Every series of the dataset, the yield series ([`is_rate`]) included, in the order of
+    /// [`Dataset::symbols`].
+    #[must_use]
+    pub fn all_symbols(&self) -> Vec<String> {
         let listed = self.manifest.as_ref().map_or(&[][..], |m| &m.symbols[..]);
         let mut symbols: Vec<String> = listed
             .iter()
@@ -97,6 +107,43 @@ impl Dataset {
             .collect();
         symbols.extend(self.files.keys().filter(|s| !listed.contains(s)).cloned());
         symbols
+    }
+
+    /// The yield series `symbol` (in percent, as [`is_rate`] series are) on `dates`: on each
+    /// date the last value known on or before it, so a holiday of the bond market carries the
+    /// previous day's yield.
+    ///
+    /// # Errors
+    /// The dataset does not hold it, its file is refused, or it begins after the first date
+    /// (the rate of the first days would be unknown).
+    pub fn rates_on(
+        &self,
+        symbol: &str,
+        dates: &[crate::Date],
+        options: &LoadOptions,
+    ) -> Result<Vec<f64>> {
+        let symbol = self.canonical(symbol)?;
+        let path = self.path(&symbol)?;
+        let (bars, _) = load_values(path, &symbol, options, Values::Rates)?;
+        let mut next = 0;
+        let mut rates = Vec::with_capacity(dates.len());
+        for date in dates {
+            while bars.dates.get(next).is_some_and(|d| d <= date) {
+                next += 1;
+            }
+            let Some(latest) = next.checked_sub(1) else {
+                return Err(Error::data_file(
+                    path,
+                    format!(
+                        "the yield series {symbol} begins on {} after the run's first date {date}: \
+                         start the run later with --from",
+                        bars.dates[0]
+                    ),
+                ));
+            };
+            rates.push(bars.close[latest]);
+        }
+        Ok(rates)
     }
 
     /// The file of `symbol`: exact match first, then a case-insensitive one.
@@ -159,7 +206,12 @@ impl Dataset {
             .units
             .get(&symbol_of(path))
             .map_or(1.0, |u| u.divisor());
-        load_scaled(path, symbol, options, divisor)
+        let values = if is_rate(symbol) {
+            Values::Rates
+        } else {
+            Values::Prices { divisor }
+        };
+        load_values(path, symbol, options, values)
     }
 
     /// The unit the manifest gives `symbol`'s prices in, when it is not the currency's
@@ -253,4 +305,14 @@ fn insert(files: &mut BTreeMap<String, PathBuf>, path: PathBuf) -> Result<()> {
     }
     files.insert(symbol, path);
     Ok(())
+}
+
+/// Whether `symbol` is a rate or yield series rather than a price: the Treasury yield indexes
+/// as Yahoo names them (`^IRX` 13 weeks, `^FVX` 5 years, `^TNX` 10 years, `^TYX` 30 years),
+/// quoted in percent. They load as rates (zero and negative values allowed), are never
+/// traded by default, and serve as a cash rate (`--cash-rate ^IRX`) or a signal.
+#[must_use]
+pub fn is_rate(symbol: &str) -> bool {
+    const YIELDS: [&str; 4] = ["^IRX", "^FVX", "^TNX", "^TYX"];
+    YIELDS.iter().any(|y| y.eq_ignore_ascii_case(symbol))
 }

@@ -7,7 +7,7 @@ mod load;
 mod manifest;
 mod universe;
 
-pub use dataset::Dataset;
+pub use dataset::{Dataset, is_rate};
 pub use defects::{Defect, DefectKind, FileReport};
 pub use load::{LoadOptions, load_bars};
 pub use manifest::{MANIFEST_FILE, Manifest};

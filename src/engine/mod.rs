@@ -13,12 +13,14 @@
 
 mod account;
 mod exits;
+mod financing;
 mod portfolio;
 mod session;
 mod solvency;
 
 pub use account::{Account, Entry};
 pub use exits::{Exits, FillKind, TrailOn};
+pub use financing::{CashRate, Financing};
 pub use portfolio::{Fill, Side};
 pub use session::Session;
 pub use solvency::Ruin;
@@ -59,6 +61,8 @@ pub struct EngineOptions {
     pub max_leverage: f64,
     /// Exits attached to every position the strategy opens.
     pub exits: Exits,
+    /// What cash earns and borrowing costs.
+    pub financing: Financing,
 }
 
 impl EngineOptions {
@@ -79,6 +83,7 @@ impl Default for EngineOptions {
             slippage_bps: 0.0,
             max_leverage: 1.0,
             exits: Exits::default(),
+            financing: Financing::default(),
         }
     }
 }
@@ -101,6 +106,10 @@ pub struct Run {
     pub decisions: Vec<(usize, Targets)>,
     /// Fills postponed because the symbol had no bar on the fill date.
     pub postponed_fills: usize,
+    /// Interest on cash over the run: earned on cash above zero, less what borrowed cash paid.
+    pub interest: f64,
+    /// What short positions paid to borrow their shares.
+    pub borrow_costs: f64,
     /// Where equity reached zero, if it did: the run ended at that close, every position
     /// closed there, and cash and equity are 0 from that bar on (what was owed beyond zero is
     /// the ruin's shortfall, written off; see [`Ruin`]).
@@ -183,7 +192,7 @@ pub fn simulate_on(
     first: usize,
 ) -> Result<Run> {
     if first == 0 {
-        return simulate_all(name, strategy, lines, options);
+        return simulate_all(name, strategy, lines, options, 0);
     }
     if first >= lines.universe().len() {
         return Err(Error::Usage(format!(
@@ -196,7 +205,7 @@ pub fn simulate_on(
         first,
         latest: None,
     };
-    Ok(simulate_all(name, &mut warm, lines, options)?.since(first))
+    Ok(simulate_all(name, &mut warm, lines, options, first)?.since(first))
 }
 
 /// A strategy shown every bar but kept from trading before bar `first`; see [`simulate_on`].
@@ -231,12 +240,13 @@ impl Strategy for WarmUp<'_> {
     }
 }
 
-/// The simulation over every bar of the universe of `lines`.
+/// The simulation over every bar of the universe of `lines`, cash accruing from bar `first`.
 fn simulate_all(
     name: &str,
     strategy: &mut dyn Strategy,
     lines: &Lines<'_>,
     options: &EngineOptions,
+    first: usize,
 ) -> Result<Run> {
     let universe = lines.universe();
     let k = strategy.symbols().len();
@@ -262,7 +272,7 @@ fn simulate_all(
     } else {
         FillKind::Market
     };
-    let mut session = Session::new(name, lines, k, options, answer_kind);
+    let mut session = Session::new(name, lines, k, options, answer_kind, first);
     IN_STRATEGY.with(|flag| flag.set(true));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         strategy.decide(&mut session, seal::Sealed(()));
@@ -887,6 +897,68 @@ mod tests {
         assert_eq!(reader.seen[3].4, None);
         assert_eq!(reader.seen[3].5, Some(FillKind::StopLoss));
         assert_eq!(reader.seen[4].5, None, "only on the bar it happened");
+    }
+
+    fn financed(cash_rate: f64, margin_rate: f64, borrow_rate: f64) -> EngineOptions {
+        EngineOptions {
+            financing: Financing {
+                cash_rate: CashRate::Fixed(cash_rate),
+                margin_rate,
+                borrow_rate,
+                yields: None,
+            },
+            max_leverage: 2.0,
+            ..EngineOptions::default()
+        }
+    }
+
+    #[test]
+    fn idle_cash_grows_by_the_rate_compounded_on_calendar_days() {
+        let p = [10.0; 6];
+        let mut u = universe(&[(&p, &p)]);
+        // A Friday to Monday weekend and a long holiday among the stretches.
+        let day = |d: u32| crate::Date::from_ymd_opt(2024, 3, d).unwrap();
+        u.dates = vec![day(1), day(4), day(5), day(6), day(12), day(13)];
+        let run = simulate_script(&u, &mut script(1, &[]), &financed(0.02, 0.0, 0.0));
+        for (t, date) in u.dates.iter().enumerate() {
+            let days = (*date - u.dates[0]).num_days() as f64;
+            let expected = 100_000.0 * 1.02_f64.powf(days / 365.0);
+            assert!(
+                (run.equity[t] / expected - 1.0).abs() < 1e-9,
+                "bar {t}: {} vs {expected}",
+                run.equity[t]
+            );
+            assert_eq!(run.cash[t], run.equity[t]);
+        }
+        assert!((run.interest - (run.equity[5] - 100_000.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn borrowed_cash_pays_the_margin_rate_and_a_short_its_borrow_fee() {
+        let p = [10.0; 3];
+        let u = universe(&[(&p, &p)]);
+        // 1.5 times equity bought at bar 1: 50,000 borrowed, paying 5% a year for a day.
+        let run = simulate_script(
+            &u,
+            &mut script(1, &[(0, &[1.5])]),
+            &financed(0.0, 0.05, 0.0),
+        );
+        assert!(
+            (run.units(1, 0) - 15_000.0).abs() < 1e-6,
+            "leverage applied, not capped"
+        );
+        let day = 1.05_f64.powf(1.0 / 365.0) - 1.0;
+        assert!((run.cash[2] - (-50_000.0 * (1.0 + day))).abs() < 1e-6);
+        assert!((run.interest + 50_000.0 * day).abs() < 1e-9);
+        // Short 10,000 units at 10: 100,000 of shares borrowed at 1% a year for a day.
+        let run = simulate_script(
+            &u,
+            &mut script(1, &[(0, &[-1.0])]),
+            &financed(0.0, 0.0, 0.01),
+        );
+        let fee = 100_000.0 * (1.01_f64.powf(1.0 / 365.0) - 1.0);
+        assert!((run.borrow_costs - fee).abs() < 1e-9);
+        assert!((run.cash[2] - (200_000.0 - fee)).abs() < 1e-6);
     }
 
     fn simulate_script_err(u: &Universe, at: &[(usize, &[f64])]) -> Error {

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::exits::{Bracket, Exits, FillKind};
+use super::financing::Financing;
 use super::{EngineOptions, Run};
 use crate::data::Series;
 
@@ -72,6 +73,12 @@ pub(super) struct Portfolio {
     cost_rate: f64,
     /// The exits attached to every position opened.
     exits: Exits,
+    /// What cash and borrowing earn and cost.
+    financing: Financing,
+    /// Whether anything accrues (checked every bar).
+    accrues: bool,
+    /// The largest sum of absolute weights: above 1, buys may borrow cash.
+    max_leverage: f64,
     /// The kind of the fills of the strategy's targets.
     answer_kind: FillKind,
     /// Each open position's live exit levels.
@@ -103,6 +110,9 @@ impl Portfolio {
             whole_units: options.whole_units,
             cost_rate: options.cost_rate(),
             exits: options.exits,
+            financing: options.financing.clone(),
+            accrues: options.financing.accrues(),
+            max_leverage: options.max_leverage,
             answer_kind,
             brackets: vec![None; symbols],
             live: 0,
@@ -182,6 +192,35 @@ impl Portfolio {
             }
         }
         self.pending_count = self.pending.iter().filter(|p| p.is_some()).count();
+    }
+
+    /// Books what accrued from the close of bar `t - 1` to bar `t`: interest on cash (or on
+    /// borrowed cash) and the shorts' borrow fees (see `financing.rs`).
+    pub(super) fn accrue(
+        &mut self,
+        t: usize,
+        series: &[Series],
+        dates: &[crate::Date],
+        run: &mut Run,
+    ) {
+        if !self.accrues {
+            return;
+        }
+        let days = (dates[t] - dates[t - 1]).num_days();
+        let shorts: f64 = self
+            .units
+            .iter()
+            .zip(series)
+            .filter(|(u, _)| **u < 0.0)
+            .map(|(u, s)| -u * s.close[t - 1])
+            .sum();
+        let (interest, fee) = self.financing.accrual(t - 1, days, self.cash, shorts);
+        if interest != 0.0 || fee != 0.0 {
+            self.cash += interest - fee;
+            run.interest += interest;
+            run.borrow_costs += fee;
+            self.record(t);
+        }
     }
 
     /// Closes every position whose exit bar `t` triggers, at the level (or the open beyond
@@ -321,7 +360,10 @@ impl Portfolio {
             Side::Sell => -gap / price,
             Side::Buy => {
                 let wanted = gap / (price * (1.0 + self.cost_rate));
-                let affordable = self.cash.max(0.0) / (price * (1.0 + self.cost_rate));
+                // What may be spent: the cash, and above a leverage of 1 what may be borrowed
+                // against equity (the targets were checked against the cap).
+                let credit = (self.max_leverage - 1.0).max(0.0) * equity;
+                let affordable = (self.cash + credit).max(0.0) / (price * (1.0 + self.cost_rate));
                 let cover = wanted.min((-current).max(0.0));
                 wanted.min(affordable).max(cover)
             }

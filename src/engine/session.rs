@@ -29,6 +29,10 @@ pub struct Session<'a> {
     portfolio: Portfolio,
     /// Fills and answers so far; the marks are made once the loop is over.
     run: Run,
+    /// The bar from which cash accrues.
+    first: usize,
+    /// The calendar.
+    dates: &'a [crate::Date],
     /// The bar shown now, or about to be.
     bar: usize,
     /// Whether `bar` has been traded and shown (its answer not yet taken).
@@ -41,13 +45,15 @@ pub struct Session<'a> {
 
 impl<'a> Session<'a> {
     /// A session over every bar of the universe of `lines` for a strategy of the first `k`
-    /// series, whose targets fill as `answer_kind`.
+    /// series, whose targets fill as `answer_kind`, its cash accruing from bar `first` (a
+    /// warm-up holds nothing before it, and starts it with the starting cash).
     pub(super) fn new(
         name: &'a str,
         lines: &'a Lines<'a>,
         k: usize,
         options: &EngineOptions,
         answer_kind: FillKind,
+        first: usize,
     ) -> Self {
         let universe = lines.universe();
         let n = universe.len();
@@ -67,8 +73,12 @@ impl<'a> Session<'a> {
                 fills: Vec::new(),
                 decisions: Vec::new(),
                 postponed_fills: 0,
+                interest: 0.0,
+                borrow_costs: 0.0,
                 ruin: None,
             },
+            first,
+            dates: &universe.dates,
             bar: 0,
             shown: false,
             bar_fills: 0,
@@ -89,6 +99,10 @@ impl<'a> Session<'a> {
         }
         let t = self.bar;
         self.bar_fills = self.run.fills.len();
+        if t > self.first {
+            self.portfolio
+                .accrue(t, self.series, self.dates, &mut self.run);
+        }
         if self.portfolio.is_active() {
             if self.at_open && self.portfolio.has_pending() {
                 self.portfolio
@@ -105,7 +119,7 @@ impl<'a> Session<'a> {
         Account {
             portfolio: &self.portfolio,
             series: self.series,
-            dates: &self.lines.universe().dates,
+            dates: self.dates,
             bar: self.bar,
             fills: &self.run.fills[self.bar_fills..],
         }
@@ -127,7 +141,7 @@ impl<'a> Session<'a> {
         self.shown = false;
         self.bar += 1;
         if let Some(targets) = targets {
-            let date = self.lines.universe().dates[t];
+            let date = self.dates[t];
             if let Err(error) = check_targets(
                 self.name,
                 date,

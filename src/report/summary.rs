@@ -16,8 +16,9 @@ use crate::strategy::Params;
 use crate::stress::StressResult;
 
 /// Version of the `summary.json` layout. Version 2 added the engine's exits (`options.exits`,
-/// `metrics.exits`) and the `kind` column of `fills.csv`, which `fill_hash` covers; `compare`
-/// reads version 1 too (see `compare.rs`).
+/// `metrics.exits`), financing (`options.financing`, `metrics.interest`,
+/// `metrics.borrow_costs`), `metrics.fills` and `metrics.rebalances`, and the `kind` column of
+/// `fills.csv`, which `fill_hash` covers; `compare` reads version 1 too (see `compare.rs`).
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// The result of a run, as written to `summary.json`.
@@ -86,6 +87,9 @@ pub struct Options {
     pub max_leverage: f64,
     /// The exits attached to every position (`null` where not used).
     pub exits: crate::engine::Exits,
+    /// What cash earns (a rate, or the symbol of a yield series), borrowed cash and shorts
+    /// pay.
+    pub financing: crate::engine::Financing,
     /// `--from`, if given.
     pub from: Option<Date>,
     /// `--to`, if given.
@@ -184,6 +188,7 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
             risk_free: request.risk_free,
             max_leverage: engine.max_leverage,
             exits: engine.exits,
+            financing: engine.financing.clone(),
             from: request.load.from,
             to: request.load.to,
             trade_from: request.trade_from,

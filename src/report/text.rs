@@ -181,6 +181,22 @@ pub(crate) fn exits_label(exits: &crate::engine::Exits) -> Option<String> {
         .then(|| parts.join(" · ") + " (for a long; mirrored for a short), filled within the bar")
 }
 
+/// What cash earns and borrowing costs, in words; `None` when nothing accrues.
+fn financing_label(financing: &crate::engine::Financing) -> Option<String> {
+    if !financing.accrues() {
+        return None;
+    }
+    let cash = match &financing.cash_rate {
+        crate::engine::CashRate::Fixed(rate) => format!("{}% a year", rate * 100.0),
+        crate::engine::CashRate::Series(symbol) => format!("the yield of {symbol}"),
+    };
+    Some(format!(
+        "cash earns {cash} · borrowed cash pays {}% · shorts pay {}% to borrow · on calendar days",
+        financing.margin_rate * 100.0,
+        financing.borrow_rate * 100.0
+    ))
+}
+
 /// Which prices were traded, in words: adjusted only where a file had `Adj Close`.
 pub(super) fn prices_label(summary: &Summary) -> String {
     let adjusted = &summary.dataset.adjusted;
@@ -297,6 +313,8 @@ fn headline_table(summary: &Summary) -> Table {
             only("Profit factor", number(a.profit_factor)),
             only("Turnover (per year)", format!("{:.2}x", a.turnover)),
             only("Costs", money(a.costs)),
+            only("Interest on cash", money(a.interest)),
+            only("Borrow costs", money(a.borrow_costs)),
         ],
     }
 }
@@ -433,6 +451,9 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
     ));
     if let Some(exits) = exits_label(&o.exits) {
         lines.push(("exits", exits));
+    }
+    if let Some(financing) = financing_label(&o.financing) {
+        lines.push(("financing", financing));
     }
     if let Some(date) = o.trade_from {
         lines.push((

@@ -118,16 +118,31 @@ impl Row {
 /// The file cannot be read, is not a UTF-8 CSV, lacks a date or close column, or has a cell
 /// that cannot be a price or a date; the error names the file, the line and the problem.
 pub fn load_bars(path: &Path, symbol: &str, options: &LoadOptions) -> Result<(Bars, FileReport)> {
-    load_scaled(path, symbol, options, 1.0)
+    load_values(path, symbol, options, Values::Prices { divisor: 1.0 })
 }
 
-/// [`load_bars`] with every price (not the volume) divided by `divisor`: 100 for a file
-/// written in pence (the dataset manifest's `[units]`).
-pub(super) fn load_scaled(
+/// What a file's numbers are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Values {
+    /// Prices, each divided by `divisor` (100 for a file written in pence, as the dataset
+    /// manifest's `[units]` says): positive, and a close that moves by half or more in a day
+    /// is recorded as a jump.
+    Prices {
+        /// What each price is divided by.
+        divisor: f64,
+    },
+    /// Rates or yields in percent (`^IRX`): any finite value, zero and negative included (the
+    /// 13-week T-bill yielded below zero in 2015 and 2020), and no jumps (a yield from 0.01
+    /// to 0.03 is not a defect).
+    Rates,
+}
+
+/// [`load_bars`] for a file of `values`.
+pub(super) fn load_values(
     path: &Path,
     symbol: &str,
     options: &LoadOptions,
-    divisor: f64,
+    values: Values,
 ) -> Result<(Bars, FileReport)> {
     let bytes = read_file(path)?;
     let fingerprint = crate::hash::fnv1a_hex(&bytes);
@@ -144,7 +159,7 @@ pub(super) fn load_scaled(
         path,
         header: &header,
         options,
-        divisor,
+        values,
         dates: DateReader::new(options.date_format.as_deref()),
     };
     let (mut rows, data_rows) = reader.read_all(lines)?;
@@ -169,7 +184,7 @@ pub(super) fn load_scaled(
     let has_volume = header.slot(Role::Volume).is_some();
     let has_adj_close = header.slot(Role::AdjClose).is_some();
     let close_only = header.close_only();
-    inspect(&rows, has_volume, close_only, &mut log);
+    inspect(&rows, has_volume, close_only, values, &mut log);
 
     let report = FileReport {
         path: path.to_path_buf(),
@@ -239,7 +254,7 @@ fn sort_and_dedup(path: &Path, rows: &mut Vec<Row>, log: &mut DefectLog) -> Resu
 
 /// Records the defects that are kept: range violations, flat zero-volume bars, gaps, jumps and
 /// a likely partial last bar.
-fn inspect(rows: &[Row], has_volume: bool, close_only: bool, log: &mut DefectLog) {
+fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log: &mut DefectLog) {
     const TOLERANCE: f64 = 1e-9;
     for row in rows {
         if close_only {
@@ -278,7 +293,7 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, log: &mut DefectLog
             });
         }
         let change = pair[1].close / pair[0].close - 1.0;
-        if change.abs() > 0.5 {
+        if values != Values::Rates && change.abs() > 0.5 {
             log.note(DefectKind::Jump, pair[1].line, || {
                 format!(
                     "{}: close {} after {} ({}{}%)",

@@ -29,7 +29,7 @@ pub(super) struct RowReader<'h, 'a> {
     pub(super) path: &'h Path,
     pub(super) header: &'h Header<'a>,
     pub(super) options: &'h LoadOptions,
-    pub(super) divisor: f64,
+    pub(super) values: super::Values,
     pub(super) dates: DateReader<'h>,
 }
 
@@ -210,11 +210,14 @@ impl<'a> RowReader<'_, 'a> {
         )
     }
 
-    /// A positive, finite price, divided by the unit's divisor.
+    /// A positive, finite price, divided by the unit's divisor; or a finite rate, of any sign.
     fn price(&self, line: usize, column: &Column<'_>, text: &str) -> Result<f64> {
         let value = parse_number(text, self.header.separator)
             .map_err(|e| number_error(self.path, line, column, text, e))?;
-        let scaled = value / self.divisor;
+        let super::Values::Prices { divisor } = self.values else {
+            return Ok(value);
+        };
+        let scaled = value / divisor;
         if value <= 0.0 || scaled <= 0.0 {
             return Err(Error::data_line(
                 self.path,
