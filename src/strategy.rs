@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use crate::calendar::Period;
 use crate::data::Universe;
-use crate::engine::{Account, Session};
+use crate::engine::{Account, Orders, Session};
 use crate::indicators::{Line, Lines};
 use crate::{Date, Error, Result};
 
@@ -24,8 +24,22 @@ pub trait Strategy {
     fn symbols(&self) -> &[String];
 
     /// Called after bar `history.bar()` has closed. Returns new target weights, or `None` to
-    /// keep the portfolio as it is (the engine rebalances only on new targets).
-    fn on_bar(&mut self, history: &History<'_>) -> Option<Targets>;
+    /// keep the portfolio as it is (the engine rebalances only on new targets). The simple
+    /// path: a strategy that places orders implements [`Strategy::on_close`] instead.
+    fn on_bar(&mut self, _history: &History<'_>) -> Option<Targets> {
+        None
+    }
+
+    /// Called after bar `history.bar()` has closed, with a pad for the answer: target weights
+    /// (`orders.set_targets`), or orders at the market, at a limit or on a stop, for a time,
+    /// with their own exits (`orders.place`), or cancellations. Nothing placed: hold. The
+    /// default answers what [`Strategy::on_bar`] returns.
+    #[inline]
+    fn on_close(&mut self, history: &History<'_>, orders: &mut Orders) {
+        if let Some(targets) = self.on_bar(history) {
+            orders.set_targets(targets);
+        }
+    }
 
     /// True for a strategy whose answers rebalance a portfolio to weights (rather than open
     /// and close positions on signals): its fills are of kind `rebalance`, and reports count
@@ -41,19 +55,21 @@ pub trait Strategy {
         None
     }
 
-    /// Shows the strategy every bar of `session` in order through [`Strategy::on_bar`],
-    /// passing its answers back: the session fills them at the next open (or this close) and
-    /// shows the next bar with the account after those fills.
+    /// Shows the strategy every bar of `session` in order through [`Strategy::on_close`],
+    /// passing its answers back: the session fills them at the next open (or this close, or
+    /// inside later bars for resting orders) and shows the next bar with the account after
+    /// those fills.
     ///
     /// The engine calls this once per run. Being a provided method, it is compiled for each
     /// strategy, where `on_bar` is a direct call the compiler can inline, instead of one call
     /// through the strategy object per bar. Its last parameter's type cannot be named outside
     /// this crate, so no strategy can replace it: each bar is shown once, in order, as
-    /// `on_bar` promises.
+    /// `on_close` promises.
     fn decide(&mut self, session: &mut Session<'_>, _: seal::Sealed) {
+        let mut orders = Orders::default();
         while let Some(history) = session.next_bar() {
-            let answer = self.on_bar(&history);
-            session.answer(answer);
+            self.on_close(&history, &mut orders);
+            session.answer(&mut orders);
         }
     }
 }

@@ -84,7 +84,9 @@ impl ExitReason {
 
     fn of(kind: FillKind) -> Self {
         match kind {
-            FillKind::Market | FillKind::Rebalance => ExitReason::Signal,
+            FillKind::Market | FillKind::Rebalance | FillKind::Limit | FillKind::Stop => {
+                ExitReason::Signal
+            }
             FillKind::StopLoss => ExitReason::StopLoss,
             FillKind::TakeProfit => ExitReason::TakeProfit,
             FillKind::TrailingStop => ExitReason::TrailingStop,

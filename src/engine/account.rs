@@ -4,7 +4,7 @@
 //! of bar t happened at its open or within it, and the marks are its close.
 
 use super::portfolio::{Portfolio, value};
-use super::{Fill, FillKind};
+use super::{Fill, FillKind, Order};
 use crate::Date;
 use crate::data::Series;
 
@@ -78,6 +78,13 @@ impl<'a> Account<'a> {
     #[must_use]
     pub fn fills(&self) -> &'a [Fill] {
         self.fills
+    }
+
+    /// The strategy's resting orders that expired unfilled on this bar (their time in force
+    /// ran out).
+    #[must_use]
+    pub fn expired(&self) -> &'a [Order] {
+        self.portfolio.expired()
     }
 
     /// Whether an exit the engine manages (a stop-loss, take-profit or trailing stop) closed

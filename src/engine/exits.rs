@@ -33,6 +33,10 @@ pub enum FillKind {
     Market,
     /// A rebalancing strategy's target weights (see [`crate::strategy::Strategy::rebalances`]).
     Rebalance,
+    /// A limit order (see `orders.rs`).
+    Limit,
+    /// A stop order entering or changing a position (not an exit of it).
+    Stop,
     /// The position's stop-loss was hit.
     StopLoss,
     /// The position's take-profit was hit.
@@ -53,7 +57,8 @@ impl FillKind {
         )
     }
 
-    /// True for a strategy's own orders, filled at the bar's open or close.
+    /// True for fills at the bar's open or close (a strategy's targets and market orders),
+    /// rather than at a level inside the bar.
     #[must_use]
     pub fn is_answer(self) -> bool {
         matches!(self, FillKind::Market | FillKind::Rebalance)
@@ -65,6 +70,8 @@ impl FillKind {
         match self {
             FillKind::Market => "market",
             FillKind::Rebalance => "rebalance",
+            FillKind::Limit => "limit",
+            FillKind::Stop => "stop",
             FillKind::StopLoss => "stop_loss",
             FillKind::TakeProfit => "take_profit",
             FillKind::TrailingStop => "trailing_stop",

@@ -14,6 +14,7 @@
 mod account;
 mod exits;
 mod financing;
+mod orders;
 mod portfolio;
 mod session;
 mod solvency;
@@ -21,6 +22,7 @@ mod solvency;
 pub use account::{Account, Entry};
 pub use exits::{Exits, FillKind, TrailOn};
 pub use financing::{CashRate, Financing};
+pub use orders::{Order, Orders, Size, TimeInForce, Trigger};
 pub use portfolio::{Fill, Side};
 pub use session::Session;
 pub use solvency::Ruin;
@@ -225,17 +227,25 @@ impl Strategy for WarmUp<'_> {
         self.strategy.rebalances()
     }
 
-    fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
-        let answer = self.strategy.on_bar(history);
+    /// The strategy's answer, except before `first`: its targets are kept as its latest (and
+    /// answered at `first` unless it answers anew there), its orders dropped (nothing trades
+    /// before `first`).
+    fn on_close(&mut self, history: &History<'_>, orders: &mut Orders) {
+        self.strategy.on_close(history, orders);
         match history.bar().cmp(&self.first) {
             std::cmp::Ordering::Less => {
-                if answer.is_some() {
-                    self.latest = answer;
+                if let Some(targets) = orders.targets.take() {
+                    self.latest = Some(targets);
                 }
-                None
+                orders.placed.clear();
+                orders.cancelled.clear();
             }
-            std::cmp::Ordering::Equal => answer.or_else(|| self.latest.take()),
-            std::cmp::Ordering::Greater => answer,
+            std::cmp::Ordering::Equal => {
+                if orders.targets.is_none() {
+                    orders.targets = self.latest.take();
+                }
+            }
+            std::cmp::Ordering::Greater => {}
         }
     }
 }
@@ -959,6 +969,149 @@ mod tests {
         let fee = 100_000.0 * (1.01_f64.powf(1.0 / 365.0) - 1.0);
         assert!((run.borrow_costs - fee).abs() < 1e-9);
         assert!((run.cash[2] - (200_000.0 - fee)).abs() < 1e-6);
+    }
+
+    /// Places scripted orders at given bars and records what expired at each close.
+    struct OrderScript {
+        symbols: Vec<String>,
+        at: Vec<(usize, Order)>,
+        expired: Vec<(usize, Order)>,
+    }
+
+    impl Strategy for OrderScript {
+        fn symbols(&self) -> &[String] {
+            &self.symbols
+        }
+        fn on_close(&mut self, history: &History<'_>, orders: &mut Orders) {
+            let t = history.bar();
+            for order in history.account().expired() {
+                self.expired.push((t, *order));
+            }
+            for (_, order) in self.at.iter().filter(|(bar, _)| *bar == t) {
+                orders.place(*order);
+            }
+        }
+    }
+
+    fn place(u: &Universe, at: &[(usize, Order)], options: &EngineOptions) -> (Run, OrderScript) {
+        let mut strategy = OrderScript {
+            symbols: vec!["S0".into()],
+            at: at.to_vec(),
+            expired: Vec::new(),
+        };
+        let run = simulate("orders", &mut strategy, u, options).unwrap();
+        (run, strategy)
+    }
+
+    #[test]
+    fn a_buy_limit_fills_where_the_low_reaches_it_at_the_limit_or_a_lower_open() {
+        let buy = Order::new(0, Size::Weight(1.0)).limit(97.0);
+        // Bar 1's low 99 does not reach 97; bar 2's 96 does: bought at 97.
+        let u = bars(&[FLAT, FLAT, [99.0, 100.0, 96.0, 98.0], FLAT]);
+        let (run, _) = place(&u, &[(0, buy)], &EngineOptions::default());
+        assert_eq!(fills_of(&run), vec![(2, Side::Buy, 97.0, FillKind::Limit)]);
+        assert!((run.units(2, 0) - 100_000.0 / 97.0).abs() < 1e-9);
+        // Bar 2 opens at 95, below the limit: bought at that open.
+        let u = bars(&[FLAT, FLAT, [95.0, 96.0, 94.0, 95.0], FLAT]);
+        let (run, _) = place(&u, &[(0, buy)], &EngineOptions::default());
+        assert_eq!(fills_of(&run), vec![(2, Side::Buy, 95.0, FillKind::Limit)]);
+    }
+
+    #[test]
+    fn an_order_good_for_n_bars_expires_unfilled_at_the_close_of_its_last_and_is_seen_there() {
+        let buy = Order::new(0, Size::Weight(1.0)).limit(97.0).good_for(2);
+        // Live on bars 1 and 2 (lows 99), expired at bar 2's close; bar 3 would have filled.
+        let u = bars(&[FLAT, FLAT, FLAT, [99.0, 100.0, 96.0, 98.0], FLAT]);
+        let (run, strategy) = place(&u, &[(0, buy)], &EngineOptions::default());
+        assert!(run.fills.is_empty());
+        assert_eq!(strategy.expired, vec![(2, buy)]);
+    }
+
+    #[test]
+    fn a_buy_stop_enters_on_a_break_out_with_its_own_bracket_sized_in_units_or_value() {
+        let exits = Exits {
+            stop_loss: Some(0.05),
+            ..Exits::default()
+        };
+        let breakout = Order::new(0, Size::Units(100.0))
+            .stop(102.0)
+            .with_exits(exits);
+        // Bar 2 trades up through 102: bought 100 units at 102; bar 3 falls through its
+        // 96.9 stop-loss (102 × 0.95).
+        let u = bars(&[
+            FLAT,
+            FLAT,
+            [101.0, 103.0, 100.5, 102.5],
+            [98.0, 98.0, 96.0, 97.0],
+            FLAT,
+        ]);
+        let (run, _) = place(&u, &[(0, breakout)], &EngineOptions::default());
+        let stop = 102.0 * (1.0 - 0.05);
+        assert_eq!(
+            fills_of(&run),
+            vec![
+                (2, Side::Buy, 102.0, FillKind::Stop),
+                (3, Side::Sell, stop, FillKind::StopLoss)
+            ]
+        );
+        assert_eq!(run.fills[0].units, 100.0);
+        let value = Order::new(0, Size::Value(5_100.0)).stop(102.0);
+        let (run, _) = place(&u, &[(0, value)], &EngineOptions::default());
+        assert_eq!(run.fills[0].units, 50.0);
+    }
+
+    #[test]
+    fn a_sell_limit_takes_profit_and_a_short_opened_by_order_has_its_stop_above() {
+        // Long 1,000 units at bar 1's open (market order), then a sell limit at 105 to flat.
+        let long = Order::new(0, Size::Units(1_000.0));
+        let out = Order::new(0, Size::Units(0.0)).limit(105.0);
+        let u = bars(&[FLAT, FLAT, FLAT, [104.0, 106.0, 103.0, 105.5], FLAT]);
+        let (run, _) = place(&u, &[(0, long), (1, out)], &EngineOptions::default());
+        assert_eq!(
+            fills_of(&run),
+            vec![
+                (1, Side::Buy, 100.0, FillKind::Market),
+                (3, Side::Sell, 105.0, FillKind::Limit)
+            ]
+        );
+        let short = Order::new(0, Size::Weight(-1.0)).with_exits(Exits {
+            stop_loss: Some(0.03),
+            ..Exits::default()
+        });
+        let up = bars(&[FLAT, FLAT, [101.0, 104.0, 100.0, 103.0], FLAT]);
+        let (run, _) = place(&up, &[(0, short)], &EngineOptions::default());
+        assert_eq!(
+            fills_of(&run)[1],
+            (2, Side::Buy, 100.0 * 1.03, FillKind::StopLoss)
+        );
+    }
+
+    #[test]
+    fn orders_that_cannot_be_traded_are_refused_naming_the_strategy_and_date() {
+        let u = bars(&[FLAT, FLAT]);
+        for (order, expected) in [
+            (Order::new(3, Size::Weight(1.0)), "symbol 3 of 1"),
+            (Order::new(0, Size::Units(f64::NAN)), "size NaN"),
+            (Order::new(0, Size::Weight(1.0)).limit(-1.0), "level of -1"),
+            (
+                Order::new(0, Size::Weight(1.0)).good_for(0),
+                "good for 0 bars",
+            ),
+        ] {
+            let mut strategy = OrderScript {
+                symbols: vec!["S0".into()],
+                at: vec![(0, order)],
+                expired: Vec::new(),
+            };
+            let text = simulate("bad", &mut strategy, &u, &EngineOptions::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                text.contains("strategy bad at the close of 2024-01-01"),
+                "{text}"
+            );
+            assert!(text.contains(expected), "{text}");
+        }
     }
 
     fn simulate_script_err(u: &Universe, at: &[(usize, &[f64])]) -> Error {

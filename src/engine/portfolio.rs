@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::exits::{Bracket, Exits, FillKind};
 use super::financing::Financing;
+use super::orders::{Book, Order, Size, Trigger};
 use super::{EngineOptions, Run};
 use crate::data::Series;
 
@@ -81,6 +82,8 @@ pub(super) struct Portfolio {
     max_leverage: f64,
     /// The kind of the fills of the strategy's targets.
     answer_kind: FillKind,
+    /// The orders resting.
+    book: Book,
     /// Each open position's live exit levels.
     brackets: Vec<Option<Bracket>>,
     /// How many of `brackets` are `Some`: while any is, every bar is visited.
@@ -114,6 +117,7 @@ impl Portfolio {
             accrues: options.financing.accrues(),
             max_leverage: options.max_leverage,
             answer_kind,
+            book: Book::new(symbols),
             brackets: vec![None; symbols],
             live: 0,
             targets: vec![0.0; symbols],
@@ -173,16 +177,24 @@ impl Portfolio {
         self.pending_count > 0
     }
 
-    /// True while some target waits or some position has live exits: the bars a simulation
-    /// must visit.
+    /// True while some target waits, some order rests or some position has live exits: the
+    /// bars a simulation must visit.
     pub(super) fn is_active(&self) -> bool {
-        self.pending_count > 0 || self.live > 0
+        self.pending_count > 0 || self.live > 0 || self.book.is_active()
     }
 
-    /// New targets replace whatever was waiting, except that a symbol an exit closed stays
-    /// flat while its target is the one it was closed out of.
+    /// True when a bar has something to do before its close: what [`Portfolio::is_active`]
+    /// says, interest to accrue, or expiries of the last bar to forget.
+    #[inline]
+    pub(super) fn is_busy(&self) -> bool {
+        self.is_active() || self.accrues || !self.book.expired().is_empty()
+    }
+
+    /// New targets replace whatever was waiting (resting orders included), except that a
+    /// symbol an exit closed stays flat while its target is the one it was closed out of.
     pub(super) fn set_targets(&mut self, targets: &[f64]) {
         for (s, &w) in targets.iter().enumerate() {
+            self.book.remove(s);
             self.targets[s] = w;
             if self.exited[s] == Some(w) {
                 self.pending[s] = None;
@@ -358,15 +370,7 @@ impl Portfolio {
         let units = match side {
             _ if weight == 0.0 => current.abs(),
             Side::Sell => -gap / price,
-            Side::Buy => {
-                let wanted = gap / (price * (1.0 + self.cost_rate));
-                // What may be spent: the cash, and above a leverage of 1 what may be borrowed
-                // against equity (the targets were checked against the cap).
-                let credit = (self.max_leverage - 1.0).max(0.0) * equity;
-                let affordable = (self.cash + credit).max(0.0) / (price * (1.0 + self.cost_rate));
-                let cover = wanted.min((-current).max(0.0));
-                wanted.min(affordable).max(cover)
-            }
+            Side::Buy => self.buyable(s, gap / (price * (1.0 + self.cost_rate)), price, equity),
         };
         let units = if self.whole_units && weight != 0.0 {
             units.floor()
@@ -384,9 +388,152 @@ impl Portfolio {
         })
     }
 
-    /// Books `fill`: units and cash, and the position's exits, set when it opens or flips
-    /// (at this fill's price), kept when it is resized, removed when it closes.
+    /// Of `wanted` units of symbol `s` to buy at `price`, what may be bought: no more than the
+    /// cash and, above a leverage of 1, what may be borrowed against `equity` (the targets were
+    /// checked against the cap), except that covering a short is never cut short.
+    fn buyable(&self, s: usize, wanted: f64, price: f64, equity: f64) -> f64 {
+        let credit = (self.max_leverage - 1.0).max(0.0) * equity;
+        let affordable = (self.cash + credit).max(0.0) / (price * (1.0 + self.cost_rate));
+        let cover = wanted.min((-self.units[s]).max(0.0));
+        wanted.min(affordable).max(cover)
+    }
+
+    /// Rests `order`, placed at the close of bar `t`; whether it buys is fixed now, from the
+    /// position it asks for at its own level (the close, for a market order).
+    pub(super) fn place(&mut self, order: Order, t: usize, series: &[Series]) {
+        let s = order.symbol;
+        let level = match order.trigger {
+            Trigger::Market => series[s].close[t],
+            Trigger::Limit(level) | Trigger::Stop(level) => level,
+        };
+        let equity = self.equity(|j| if j == s { level } else { series[j].close[t] });
+        let buys = self.units_for(order.size, level, equity) > self.units[s];
+        self.book.place(order, t, buys);
+    }
+
+    /// A new bar: what expired on the last one is forgotten.
+    pub(super) fn start_bar(&mut self) {
+        self.book.start_bar();
+    }
+
+    /// Cancels symbol `s`'s resting order.
+    pub(super) fn cancel(&mut self, s: usize) {
+        self.book.remove(s);
+    }
+
+    /// The orders that expired on this bar.
+    pub(super) fn expired(&self) -> &[Order] {
+        self.book.expired()
+    }
+
+    /// Fills the resting market orders of symbols with a bar at `t`, at `price` of that bar.
+    pub(super) fn fill_market_orders(
+        &mut self,
+        t: usize,
+        series: &[Series],
+        price: impl Fn(&Series) -> f64,
+        run: &mut Run,
+    ) {
+        if !self.book.is_active() {
+            return;
+        }
+        for order in self.book.take_market(|s| series[s].present[t]) {
+            let s = order.symbol;
+            let fill_price = price(&series[s]);
+            self.fill_order(
+                t,
+                order,
+                fill_price,
+                FillKind::Market,
+                |j| price(&series[j]),
+                run,
+            );
+        }
+    }
+
+    /// Fills the resting limit and stop orders bar `t` reaches, each at its level or the open
+    /// beyond it, and expires those whose time ran out.
+    pub(super) fn fill_resting(&mut self, t: usize, series: &[Series], run: &mut Run) {
+        if !self.book.is_active() {
+            return;
+        }
+        let bar = |s: usize| {
+            let x = &series[s];
+            x.present[t].then(|| (x.open[t], x.high[t], x.low[t]))
+        };
+        for (order, price, kind) in self.book.triggered(t, bar) {
+            self.fill_order(t, order, price, kind, |j| series[j].open[t], run);
+        }
+    }
+
+    /// The units `size` asks for at `price`, with `equity`.
+    fn units_for(&self, size: Size, price: f64, equity: f64) -> f64 {
+        let units = match size {
+            Size::Weight(w) => w * equity / price,
+            Size::Units(u) => u,
+            Size::Value(v) => v / price,
+        };
+        if self.whole_units {
+            units.trunc()
+        } else {
+            units
+        }
+    }
+
+    /// Trades symbol `order.symbol` to the position `order` asks for, at `price` (the other
+    /// symbols valued at `others` for its equity).
+    fn fill_order(
+        &mut self,
+        t: usize,
+        order: Order,
+        price: f64,
+        kind: FillKind,
+        others: impl Fn(usize) -> f64,
+        run: &mut Run,
+    ) {
+        let s = order.symbol;
+        let equity = self.equity(|j| if j == s { price } else { others(j) });
+        if equity.is_nan() || equity <= 0.0 {
+            return; // nothing is sized against equity at or below zero (see `execute`)
+        }
+        let delta = self.units_for(order.size, price, equity) - self.units[s];
+        let (side, units) = if delta > 0.0 {
+            // A weight is of equity, costs included (as targets are); units and values are
+            // what they say, costs on top.
+            let wanted = match order.size {
+                Size::Weight(_) => delta / (1.0 + self.cost_rate),
+                Size::Units(_) | Size::Value(_) => delta,
+            };
+            (Side::Buy, self.buyable(s, wanted, price, equity))
+        } else {
+            (Side::Sell, -delta)
+        };
+        if units <= 1e-12 * self.units[s].abs().max(1.0) {
+            return;
+        }
+        let fill = Fill {
+            bar: t,
+            symbol: s,
+            side,
+            units,
+            price,
+            cost: units * price * self.cost_rate,
+            kind,
+        };
+        self.apply_with(&fill, order.exits);
+        run.fills.push(fill);
+        self.record(t);
+    }
+
+    /// Books `fill` with the run's exits.
     fn apply(&mut self, fill: &Fill) {
+        self.apply_with(fill, None);
+    }
+
+    /// Books `fill`: units and cash, and the position's exits (`exits`, or the run's when
+    /// `None`), set when it opens or flips (at this fill's price), kept when it is resized,
+    /// removed when it closes.
+    fn apply_with(&mut self, fill: &Fill, exits: Option<Exits>) {
         let s = fill.symbol;
         let before = self.units[s];
         let value = fill.value();
@@ -407,7 +554,7 @@ impl Portfolio {
             None
         } else if opened {
             self.entries[s] = Some((fill.bar, fill.price));
-            self.exits.attach(after > 0.0, fill.price)
+            exits.unwrap_or(self.exits).attach(after > 0.0, fill.price)
         } else {
             self.brackets[s]
         };

@@ -9,11 +9,11 @@
 
 use super::account::Account;
 use super::portfolio::Portfolio;
-use super::{EngineOptions, FillKind, FillMode, Run, check_targets};
+use super::{EngineOptions, FillKind, FillMode, Orders, Run, check_targets};
 use crate::Error;
 use crate::data::Series;
 use crate::indicators::Lines;
-use crate::strategy::{History, Targets};
+use crate::strategy::History;
 
 /// The simulation a strategy is being shown, one bar at a time.
 #[derive(Debug)]
@@ -92,26 +92,39 @@ impl<'a> Session<'a> {
     pub fn next_bar(&mut self) -> Option<History<'_>> {
         if self.shown {
             // The previous bar's answer was not taken: it held.
-            self.close_bar(None);
+            self.close_bar(&mut Orders::default());
         }
         if self.bar >= self.bars || self.refused.is_some() {
             return None;
         }
         let t = self.bar;
         self.bar_fills = self.run.fills.len();
+        if self.portfolio.is_busy() {
+            self.open_bar(t);
+        }
+        self.shown = true;
+        Some(History::new(self.lines, t, self.account()))
+    }
+
+    /// What happens at bar `t` before its close: interest, the open's fills, resting orders
+    /// and exits inside the bar. Out of line: most bars of most runs have none of it.
+    #[inline(never)]
+    fn open_bar(&mut self, t: usize) {
+        self.portfolio.start_bar();
         if t > self.first {
             self.portfolio
                 .accrue(t, self.series, self.dates, &mut self.run);
         }
-        if self.portfolio.is_active() {
-            if self.at_open && self.portfolio.has_pending() {
+        if self.at_open {
+            if self.portfolio.has_pending() {
                 self.portfolio
                     .execute(t, self.series, |s| s.open[t], &mut self.run);
             }
-            self.portfolio.exit_intrabar(t, self.series, &mut self.run);
+            self.portfolio
+                .fill_market_orders(t, self.series, |s| s.open[t], &mut self.run);
         }
-        self.shown = true;
-        Some(History::new(self.lines, t, self.account()))
+        self.portfolio.fill_resting(t, self.series, &mut self.run);
+        self.portfolio.exit_intrabar(t, self.series, &mut self.run);
     }
 
     /// The account at the close of the bar shown.
@@ -125,40 +138,70 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The strategy's answer at the close of the bar shown: new target weights, or `None` to
-    /// hold.
+    /// The strategy's answer at the close of the bar shown, taken out of `orders`: new target
+    /// weights, orders, or nothing (hold).
     #[inline]
-    pub fn answer(&mut self, targets: Option<Targets>) {
-        if self.shown {
-            self.close_bar(targets);
+    pub fn answer(&mut self, orders: &mut Orders) {
+        if !self.shown {
+            return;
+        }
+        if orders.is_empty() && (self.at_open || !self.portfolio.is_active()) {
+            // Nothing answered and nothing to fill at this close: the common bar.
+            self.shown = false;
+            self.bar += 1;
+        } else {
+            self.close_bar(orders);
         }
     }
 
     /// Takes the answer at the close of the bar shown, fills what fills at that close, and
     /// moves to the next bar.
-    fn close_bar(&mut self, targets: Option<Targets>) {
+    fn close_bar(&mut self, orders: &mut Orders) {
         let t = self.bar;
         self.shown = false;
         self.bar += 1;
-        if let Some(targets) = targets {
-            let date = self.dates[t];
-            if let Err(error) = check_targets(
-                self.name,
-                date,
-                &targets,
-                self.series.len(),
-                self.max_leverage,
-            ) {
-                self.refused = Some(error);
-                return;
+        if !orders.is_empty()
+            && let Err(error) = self.take(t, orders)
+        {
+            self.refused = Some(error);
+            return;
+        }
+        if !self.at_open {
+            if self.portfolio.has_pending() {
+                self.portfolio
+                    .execute(t, self.series, |s| s.close[t], &mut self.run);
             }
+            self.portfolio
+                .fill_market_orders(t, self.series, |s| s.close[t], &mut self.run);
+        }
+    }
+
+    /// Books an answer at the close of bar `t`: targets first (they replace resting orders),
+    /// then cancellations, then new orders.
+    fn take(&mut self, t: usize, orders: &mut Orders) -> crate::Result<()> {
+        let date = self.dates[t];
+        let k = self.series.len();
+        if let Some(targets) = orders.targets.take() {
+            check_targets(self.name, date, &targets, k, self.max_leverage)?;
             self.portfolio.set_targets(&targets);
             self.run.decisions.push((t, targets));
         }
-        if !self.at_open && self.portfolio.has_pending() {
-            self.portfolio
-                .execute(t, self.series, |s| s.close[t], &mut self.run);
+        for s in orders.cancelled.drain(..) {
+            if s < k {
+                self.portfolio.cancel(s);
+            }
         }
+        for order in orders.placed.drain(..) {
+            if let Some(problem) = order.problem(k, self.max_leverage) {
+                return Err(Error::Strategy {
+                    strategy: self.name.to_string(),
+                    date,
+                    problem,
+                });
+            }
+            self.portfolio.place(order, t, self.series);
+        }
+        Ok(())
     }
 
     /// The bar shown last (for the report of a panic in the strategy's code).
@@ -176,7 +219,7 @@ impl<'a> Session<'a> {
             return Err(error);
         }
         if self.shown {
-            self.close_bar(None);
+            self.close_bar(&mut Orders::default());
         }
         self.portfolio.mark(self.series, self.bars, &mut self.run);
         Ok(self.run)
