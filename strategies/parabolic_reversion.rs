@@ -21,14 +21,22 @@
 //!   included), or at the close of the bar `hold_days` bars after stepping aside, whichever
 //!   comes first.
 //! - `mode=short`: go short `[-1]`; back to `[1]` at the close of the bar `hold_days` bars
-//!   later (so the short is held for exactly `hold_days` bars from the next open).
+//!   later (so the short is held for exactly `hold_days` bars from the next open). With
+//!   `stop` above 0 the short carries a stop-loss that far above its entry, filled inside the
+//!   bar (see `docs/ORDERS.md`); stopped out, it waits in cash for the `hold_days`.
+//! - `mode=trail`: keep holding, and put a trailing stop under the position: a sell stop at
+//!   `c − trail × c` of the best close `c` since the parabola, moved up at every close, filled
+//!   inside the bar where the low reaches it. Stopped out, it returns to `[1]` as `exit` does
+//!   (the close below its average, or `hold_days` bars after the stop); not stopped within
+//!   `hold_days` bars, the stop is cancelled and the rally ridden on.
 //!
 //! Parabolic bars while aside or short do not extend the stay, and the bar on which the
 //! strategy returns to `[1]` is not itself checked for a new exit: any parabolic bar from the
 //! next one on steps aside again. Each decision fills at the next bar's open.
 
+use crate::engine::{Exits, Order, Orders, Size};
 use crate::indicators::{Parabola, RollingMean};
-use crate::strategy::{History, ParamSpec, Params, Strategy, StrategySpec, Targets};
+use crate::strategy::{History, ParamSpec, Params, Strategy, StrategySpec};
 
 /// Registry entry.
 pub const SPEC: StrategySpec = StrategySpec {
@@ -58,7 +66,7 @@ pub const SPEC: StrategySpec = StrategySpec {
         ParamSpec {
             name: "mode",
             default: "exit",
-            help: "exit (to cash) or short, on a parabolic bar",
+            help: "exit (to cash), short, or trail (a trailing stop under the position), on a parabolic bar",
         },
         ParamSpec {
             name: "hold_days",
@@ -68,7 +76,17 @@ pub const SPEC: StrategySpec = StrategySpec {
         ParamSpec {
             name: "exit_average",
             default: "10",
-            help: "exit: return once the close falls below its SMA of this many bars",
+            help: "exit and trail: return once the close falls below its SMA of this many bars",
+        },
+        ParamSpec {
+            name: "trail",
+            default: "0.10",
+            help: "trail: the stop's distance below the best close since the parabola (fraction)",
+        },
+        ParamSpec {
+            name: "stop",
+            default: "0",
+            help: "short: a stop-loss this fraction above the short's entry (0: none)",
         },
     ],
     build,
@@ -82,12 +100,20 @@ fn build(params: &Params, _symbols: &[String]) -> crate::Result<Box<dyn Strategy
     if k <= 0.0 {
         return Err(params.invalid("k", "a positive number"));
     }
-    let short = params.choice("mode", &["exit", "short"])? == "short";
+    let mode = match params.choice("mode", &["exit", "short", "trail"])? {
+        "short" => Mode::Short,
+        "trail" => Mode::Trail,
+        _ => Mode::Exit,
+    };
     let hold_days = params.whole("hold_days", 1)?;
     let exit_average = params.whole("exit_average", 2)?;
+    let trail = params.number_in("trail", 0.001..=0.999)?;
+    let stop = params.number_in("stop", 0.0..=0.999)?;
     Ok(Box::new(ParabolicReversion {
         symbols: vec![symbol],
-        short,
+        mode,
+        trail,
+        stop,
         hold_days,
         parabola: Parabola::new(window, history, k),
         average: RollingMean::new(exit_average),
@@ -97,9 +123,21 @@ fn build(params: &Params, _symbols: &[String]) -> crate::Result<Box<dyn Strategy
     }))
 }
 
+/// What a parabolic bar makes the strategy do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Exit,
+    Short,
+    Trail,
+}
+
 struct ParabolicReversion {
     symbols: Vec<String>,
-    short: bool,
+    mode: Mode,
+    /// `mode=trail`: the trailing stop's distance.
+    trail: f64,
+    /// `mode=short`: the short's stop-loss distance (0: none).
+    stop: f64,
     hold_days: usize,
     parabola: Parabola,
     /// SMA of the close over `exit_average` bars.
@@ -113,9 +151,16 @@ struct ParabolicReversion {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Position {
     Holding,
-    /// Out of the metal (`exit`) or short (`short`) since the close of this bar.
+    /// Out of the metal (`exit`, `trail` once stopped) or short (`short`) since the close of
+    /// this bar.
     Out {
         since: usize,
+    },
+    /// `mode=trail`: holding under a trailing stop since the close of bar `since`, the best
+    /// close since then being `best`.
+    Trailing {
+        since: usize,
+        best: f64,
     },
 }
 
@@ -124,7 +169,7 @@ impl Strategy for ParabolicReversion {
         &self.symbols
     }
 
-    fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
+    fn on_close(&mut self, history: &History<'_>, orders: &mut Orders) {
         let t = history.bar();
         let close = history.close(0);
         let average = self.average.push(close);
@@ -134,25 +179,73 @@ impl Strategy for ParabolicReversion {
             self.onsets.push(t);
         }
         self.was_parabolic = parabolic;
+        let below_average = average.is_some_and(|a| close[t] < a);
         match self.position {
-            Position::Holding if parabolic => {
-                self.position = Position::Out { since: t };
-                Some(vec![if self.short { -1.0 } else { 0.0 }])
+            Position::Holding if parabolic => match self.mode {
+                Mode::Exit => {
+                    self.position = Position::Out { since: t };
+                    orders.set_targets(vec![0.0]);
+                }
+                Mode::Short => {
+                    self.position = Position::Out { since: t };
+                    if self.stop > 0.0 {
+                        let stop = Exits {
+                            stop_loss: Some(self.stop),
+                            ..Exits::default()
+                        };
+                        orders.place(Order::new(0, Size::Weight(-1.0)).with_exits(stop));
+                    } else {
+                        orders.set_targets(vec![-1.0]);
+                    }
+                }
+                Mode::Trail => {
+                    self.position = Position::Trailing {
+                        since: t,
+                        best: close[t],
+                    };
+                    orders.place(self.trailing_stop(close[t]));
+                }
+            },
+            Position::Holding => {
+                if t == 0 {
+                    orders.set_targets(vec![1.0]);
+                }
             }
-            Position::Holding => (t == 0).then(|| vec![1.0]),
+            Position::Trailing { since, best } => {
+                if history.account().units(0) == 0.0 {
+                    // Stopped out inside this bar: out, as `exit` is.
+                    self.position = Position::Out { since: t };
+                } else if t - since >= self.hold_days {
+                    self.position = Position::Holding;
+                    orders.cancel(0);
+                } else if close[t] > best {
+                    self.position = Position::Trailing {
+                        since,
+                        best: close[t],
+                    };
+                    orders.place(self.trailing_stop(close[t]));
+                }
+            }
             Position::Out { since } => {
                 let expired = t - since >= self.hold_days;
-                let broke_down = !self.short && average.is_some_and(|a| close[t] < a);
-                (expired || broke_down).then(|| {
+                let broke_down = self.mode != Mode::Short && below_average;
+                if expired || broke_down {
                     self.position = Position::Holding;
-                    vec![1.0]
-                })
+                    orders.set_targets(vec![1.0]);
+                }
             }
         }
     }
 
     fn signal_bars(&self) -> Option<&[usize]> {
         Some(&self.onsets)
+    }
+}
+
+impl ParabolicReversion {
+    /// The sell stop `trail` below `best`, to flat: the trailing stop of `mode=trail`.
+    fn trailing_stop(&self, best: f64) -> Order {
+        Order::new(0, Size::Weight(0.0)).stop(best - self.trail * best)
     }
 }
 

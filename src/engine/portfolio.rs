@@ -88,8 +88,9 @@ pub(super) struct Portfolio {
     brackets: Vec<Option<Bracket>>,
     /// How many of `brackets` are `Some`: while any is, every bar is visited.
     live: usize,
-    /// The latest target weight the strategy set for each symbol.
-    targets: Vec<f64>,
+    /// The latest target weight the strategy set for each symbol; `None` once an order has
+    /// traded it since (the position is then the order's, not the target's).
+    targets: Vec<Option<f64>>,
     /// Per symbol, the target of a position an exit closed: the symbol stays flat while the
     /// strategy repeats it, and trades again on any other target.
     exited: Vec<Option<f64>>,
@@ -120,7 +121,7 @@ impl Portfolio {
             book: Book::new(symbols),
             brackets: vec![None; symbols],
             live: 0,
-            targets: vec![0.0; symbols],
+            targets: vec![None; symbols],
             exited: vec![None; symbols],
             entries: vec![None; symbols],
         }
@@ -195,7 +196,7 @@ impl Portfolio {
     pub(super) fn set_targets(&mut self, targets: &[f64]) {
         for (s, &w) in targets.iter().enumerate() {
             self.book.remove(s);
-            self.targets[s] = w;
+            self.targets[s] = Some(w);
             if self.exited[s] == Some(w) {
                 self.pending[s] = None;
             } else {
@@ -264,7 +265,7 @@ impl Portfolio {
                     kind,
                 };
                 self.apply(&fill);
-                self.exited[s] = Some(self.targets[s]);
+                self.exited[s] = self.targets[s];
                 run.fills.push(fill);
             } else if let Some(bracket) = &mut self.brackets[s] {
                 bracket.follow(high, low, series.close[t]);
@@ -521,6 +522,8 @@ impl Portfolio {
             kind,
         };
         self.apply_with(&fill, order.exits);
+        self.targets[s] = None;
+        self.exited[s] = None;
         run.fills.push(fill);
         self.record(t);
     }
