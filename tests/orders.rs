@@ -216,3 +216,28 @@ fn a_monthly_sixty_forty_rebalance_reproduces_case_b() {
             .join("B_rebalance-monthly_SPY60-GLD40_frac"),
     );
 }
+
+#[test]
+fn a_trailing_stop_after_the_2026_silver_peak_sells_at_the_open_that_gapped_through_it() {
+    let Some(market) = common::market_data("parabolic-reversion mode=trail on SLV") else {
+        return;
+    };
+    let report = execute(&RunRequest {
+        params: vec!["mode=trail".into(), "trail=0.10".into()],
+        ..RunRequest::new("parabolic-reversion", market.join("etf-ohlcv-raw"))
+    })
+    .expect("SLV runs");
+    let on = |date: &str| {
+        report
+            .run
+            .fills
+            .iter()
+            .find(|f| report.universe.dates[f.bar].to_string() == date)
+            .cloned()
+    };
+    // Bought back at the 2026-01-29 open; SLV opened at 89.33 the next day, below the stop 10%
+    // under the best close since: sold at that open, inside the bar, not at a later open.
+    let stopped = on("2026-01-30").expect("a fill on 2026-01-30");
+    assert_eq!(stopped.kind.as_str(), "stop");
+    assert!((stopped.price - 89.33).abs() < 0.005, "{stopped:?}");
+}
