@@ -62,6 +62,10 @@ pub enum ExitReason {
     TakeProfit,
     /// Its trailing stop.
     TrailingStop,
+    /// A stop order the strategy placed.
+    StopOrder,
+    /// A limit order the strategy placed.
+    LimitOrder,
     /// Equity reached zero and every position was closed.
     Ruin,
     /// Still open at the last bar, marked to its close.
@@ -77,6 +81,8 @@ impl ExitReason {
             ExitReason::StopLoss => "stop_loss",
             ExitReason::TakeProfit => "take_profit",
             ExitReason::TrailingStop => "trailing_stop",
+            ExitReason::StopOrder => "stop_order",
+            ExitReason::LimitOrder => "limit_order",
             ExitReason::Ruin => "ruin",
             ExitReason::End => "end",
         }
@@ -84,9 +90,9 @@ impl ExitReason {
 
     fn of(kind: FillKind) -> Self {
         match kind {
-            FillKind::Market | FillKind::Rebalance | FillKind::Limit | FillKind::Stop => {
-                ExitReason::Signal
-            }
+            FillKind::Market | FillKind::Rebalance => ExitReason::Signal,
+            FillKind::Stop => ExitReason::StopOrder,
+            FillKind::Limit => ExitReason::LimitOrder,
             FillKind::StopLoss => ExitReason::StopLoss,
             FillKind::TakeProfit => ExitReason::TakeProfit,
             FillKind::TrailingStop => ExitReason::TrailingStop,
@@ -106,6 +112,10 @@ pub struct ExitCounts {
     pub take_profit: usize,
     /// By a trailing stop.
     pub trailing_stop: usize,
+    /// By a stop order of the strategy's.
+    pub stop_order: usize,
+    /// By a limit order of the strategy's.
+    pub limit_order: usize,
     /// By the ruin.
     pub ruin: usize,
     /// Still open at the end.
@@ -113,6 +123,19 @@ pub struct ExitCounts {
 }
 
 impl ExitCounts {
+    /// Every trade counted.
+    #[must_use]
+    pub fn total(&self) -> usize {
+        self.signal
+            + self.stop_loss
+            + self.take_profit
+            + self.trailing_stop
+            + self.stop_order
+            + self.limit_order
+            + self.ruin
+            + self.end
+    }
+
     /// The counts of `trades`.
     #[must_use]
     pub fn of(trades: &[Trade]) -> Self {
@@ -123,6 +146,8 @@ impl ExitCounts {
                 ExitReason::StopLoss => &mut counts.stop_loss,
                 ExitReason::TakeProfit => &mut counts.take_profit,
                 ExitReason::TrailingStop => &mut counts.trailing_stop,
+                ExitReason::StopOrder => &mut counts.stop_order,
+                ExitReason::LimitOrder => &mut counts.limit_order,
                 ExitReason::Ruin => &mut counts.ruin,
                 ExitReason::End => &mut counts.end,
             } += 1;

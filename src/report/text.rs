@@ -226,10 +226,10 @@ pub(crate) fn trades_cell(activity: &crate::metrics::Activity) -> (&'static str,
     }
 }
 
-/// How the round trips ended, where an exit the engine manages ended some:
+/// How the round trips ended, where an exit or an order at a level ended some:
 /// `signal 30, stop 8, target 17, open 1`, the reasons with none left out.
 fn exits_cell(exits: &crate::trades::ExitCounts) -> Option<String> {
-    if exits.stop_loss + exits.take_profit + exits.trailing_stop == 0 {
+    if exits.signal + exits.ruin + exits.end == exits.total() {
         return None;
     }
     let reasons = [
@@ -237,6 +237,8 @@ fn exits_cell(exits: &crate::trades::ExitCounts) -> Option<String> {
         ("stop", exits.stop_loss),
         ("target", exits.take_profit),
         ("trail", exits.trailing_stop),
+        ("stop order", exits.stop_order),
+        ("limit order", exits.limit_order),
         ("ruin", exits.ruin),
         ("open", exits.end),
     ];
