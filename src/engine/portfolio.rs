@@ -250,20 +250,12 @@ impl Portfolio {
             };
             let (open, high, low) = (series.open[t], series.high[t], series.low[t]);
             if let Some((price, kind)) = bracket.triggered(open, high, low) {
-                let units = self.units[s].abs();
-                let fill = Fill {
-                    bar: t,
-                    symbol: s,
-                    side: if self.units[s] > 0.0 {
-                        Side::Sell
-                    } else {
-                        Side::Buy
-                    },
-                    units,
-                    price,
-                    cost: units * price * self.cost_rate,
-                    kind,
+                let side = if self.units[s] > 0.0 {
+                    Side::Sell
+                } else {
+                    Side::Buy
                 };
+                let fill = self.fill(t, s, side, self.units[s].abs(), price, kind);
                 self.apply(&fill);
                 self.exited[s] = self.targets[s];
                 run.fills.push(fill);
@@ -378,15 +370,21 @@ impl Portfolio {
         } else {
             units
         };
-        (units > 0.0).then_some(Fill {
+        (units > 0.0).then(|| self.fill(t, s, side, units, price, self.answer_kind))
+    }
+
+    /// A fill of `units` of symbol `s` at `price` on bar `t`, its costs charged at the run's
+    /// rate.
+    fn fill(&self, t: usize, s: usize, side: Side, units: f64, price: f64, kind: FillKind) -> Fill {
+        Fill {
             bar: t,
             symbol: s,
             side,
             units,
             price,
             cost: units * price * self.cost_rate,
-            kind: self.answer_kind,
-        })
+            kind,
+        }
     }
 
     /// Of `wanted` units of symbol `s` to buy at `price`, what may be bought: no more than the
@@ -512,15 +510,7 @@ impl Portfolio {
         if units <= 1e-12 * self.units[s].abs().max(1.0) {
             return;
         }
-        let fill = Fill {
-            bar: t,
-            symbol: s,
-            side,
-            units,
-            price,
-            cost: units * price * self.cost_rate,
-            kind,
-        };
+        let fill = self.fill(t, s, side, units, price, kind);
         self.apply_with(&fill, order.exits);
         self.targets[s] = None;
         self.exited[s] = None;
