@@ -97,7 +97,7 @@ fn benchmarks(c: &mut Criterion) {
         .map(|g| g.parse().expect("a grid"))
         .collect();
     let plan = Plan::new(&setup, &grids).expect("plans");
-    let market = setup.market(&plan.candidates[0].symbols).expect("loads");
+    let market = setup.market(&plan.candidates[0].reads).expect("loads");
     // The indicator lines are shared within one sweep, so each iteration starts without them.
     c.bench_function("sweep sma-cross 10x19 grid on the sample's GLD", |b| {
         b.iter(|| {

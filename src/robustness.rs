@@ -29,7 +29,7 @@ use crate::metrics::Performance;
 use crate::report::text::{number, percent};
 use crate::rng::Rng;
 use crate::run::{Market, RunRequest, Setup};
-use crate::strategy::Params;
+use crate::strategy::{Params, Reads};
 use crate::sweep::field;
 use crate::{Error, Result, synth};
 
@@ -140,7 +140,7 @@ impl<'r> Plan<'r> {
         }
         let setup = Setup::new(request)?;
         let params = setup.params(&request.params)?;
-        let market = setup.market(setup.build(&params)?.symbols())?;
+        let market = setup.market(&Reads::of(setup.build(&params)?.as_ref()))?;
         if method == Method::MonteCarlo {
             for series in &market.universe.series {
                 generated(&series.symbol)?;

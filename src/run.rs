@@ -11,7 +11,7 @@ use crate::indicators::Lines;
 use crate::metrics::{self, Metrics, Performance};
 use crate::report::summary::{self, BenchmarkInfo, Summary};
 use crate::strategies;
-use crate::strategy::{Params, Strategy, StrategySpec};
+use crate::strategy::{Params, Reads, Strategy, StrategySpec};
 use crate::stress::{self, Window};
 use crate::trades::{self, Trade};
 use crate::{Date, Error, Result};
@@ -248,17 +248,21 @@ impl<'r> Setup<'r> {
         Ok(Some(rates.into()))
     }
 
-    /// Loads and aligns the symbols a strategy trades, and the benchmark.
+    /// Loads and aligns the series a strategy reads: the symbols it trades, then its signals,
+    /// then the benchmark (where it is not one of them).
     ///
     /// # Errors
-    /// A symbol the dataset does not hold, or a file that is refused.
-    pub fn market(&self, traded: &[String]) -> Result<Market> {
+    /// A symbol the dataset does not hold, a yield series to trade, or a file that is refused.
+    pub fn market(&self, reads: &Reads) -> Result<Market> {
         let request = self.request;
         let dataset = &self.dataset;
-        for symbol in traded {
+        let traded = &reads.traded;
+        for symbol in traded.iter().chain(&reads.signals) {
             dataset
                 .path(symbol)
                 .map_err(|e| e.for_strategy(self.spec.name))?;
+        }
+        for symbol in traded {
             if crate::data::is_rate(symbol) {
                 return Err(Error::Usage(format!(
                     "{}: {symbol} is a yield series, not a price to trade: use it as the cash \
@@ -267,7 +271,7 @@ impl<'r> Setup<'r> {
                 )));
             }
         }
-        let mut wanted = traded.to_vec();
+        let mut wanted: Vec<String> = traded.iter().chain(&reads.signals).cloned().collect();
         let benchmark = match &request.benchmark {
             Some(symbol) => dataset.canonical(symbol)?,
             None => dataset
@@ -340,7 +344,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         files,
         benchmark,
         benchmark_index,
-    } = setup.market(strategy.symbols())?;
+    } = setup.market(&Reads::of(strategy.as_ref()))?;
     let financed;
     let request = match setup.yields(&universe)? {
         None => request,

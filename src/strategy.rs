@@ -41,6 +41,13 @@ pub trait Strategy {
         }
     }
 
+    /// Series the strategy reads without trading them (a yield such as `^TNX`, gold as the
+    /// signal of a miners-only book), usually named by its parameters: the universe holds them
+    /// after the traded symbols, and [`History::signal`] reads them.
+    fn signals(&self) -> &[String] {
+        &[]
+    }
+
     /// True for a strategy whose answers rebalance a portfolio to weights (rather than open
     /// and close positions on signals): its fills are of kind `rebalance`, and reports count
     /// its rebalances beside its trades.
@@ -162,6 +169,14 @@ impl<'a> History<'a> {
         period.ends(&self.universe().dates, self.bar)
     }
 
+    /// Closes of the strategy's signal `j` (the `j`-th of [`Strategy::signals`]) up to and
+    /// including this bar: a series it reads but does not trade.
+    #[must_use]
+    #[inline]
+    pub fn signal(&self, j: usize) -> &'a [f64] {
+        &self.universe().series[self.account.traded() + j].close[..=self.bar]
+    }
+
     /// Closes of symbol `s` (the strategy's own index) up to and including this bar.
     #[must_use]
     #[inline]
@@ -195,6 +210,26 @@ impl<'a> History<'a> {
     #[inline]
     pub fn present(&self, s: usize) -> &'a [bool] {
         &self.universe().series[s].present[..=self.bar]
+    }
+}
+
+/// The series a strategy reads: what it trades, then its signals (see [`Strategy::signals`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reads {
+    /// The symbols it trades, in the order of its targets.
+    pub traded: Vec<String>,
+    /// The series it reads without trading them.
+    pub signals: Vec<String>,
+}
+
+impl Reads {
+    /// What `strategy` reads.
+    #[must_use]
+    pub fn of(strategy: &dyn Strategy) -> Self {
+        Reads {
+            traded: strategy.symbols().to_vec(),
+            signals: strategy.signals().to_vec(),
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::indicators::Lines;
 use crate::run::{Market, RunRequest, Setup};
-use crate::strategy::Params;
+use crate::strategy::{Params, Reads};
 use crate::{Error, Result};
 
 /// Euler–Mascheroni constant, in the expected maximum of N normal draws.
@@ -340,8 +340,8 @@ pub struct Candidate {
     pub values: Vec<String>,
     /// The strategy's parameters: `--param` pairs and these values.
     pub params: Params,
-    /// The symbols the strategy trades with them.
-    pub symbols: Vec<String>,
+    /// The series the strategy trades and reads with them.
+    pub reads: Reads,
 }
 
 /// The combinations of a sweep checked against the strategy's builder.
@@ -401,12 +401,12 @@ impl Plan {
             );
             let built = setup
                 .params(&pairs)
-                .and_then(|params| Ok((setup.build(&params)?.symbols().to_vec(), params)));
+                .and_then(|params| Ok((Reads::of(setup.build(&params)?.as_ref()), params)));
             match built {
-                Ok((symbols, params)) => candidates.push(Candidate {
+                Ok((reads, params)) => candidates.push(Candidate {
                     values,
                     params,
-                    symbols,
+                    reads,
                 }),
                 Err(Error::Usage(reason)) => skipped.push((values, reason)),
                 Err(other) => return Err(other),
@@ -498,14 +498,17 @@ pub fn run_with(
     let setup = Setup::new(template)?;
     let plan = Plan::new(&setup, grids)?;
     plan.skipped.iter().for_each(|_| on_done());
-    // One market per distinct set of traded symbols; `market_of[i]` is candidate i's.
-    let mut markets: Vec<(&[String], Market)> = Vec::new();
+    // One market per distinct set of series read; `market_of[i]` is candidate i's.
+    let mut markets: Vec<(&Reads, Market)> = Vec::new();
     let mut market_of = Vec::with_capacity(plan.candidates.len());
     for candidate in &plan.candidates {
-        let index = if let Some(index) = markets.iter().position(|(s, _)| *s == candidate.symbols) {
+        let index = if let Some(index) = markets
+            .iter()
+            .position(|(reads, _)| **reads == candidate.reads)
+        {
             index
         } else {
-            markets.push((&candidate.symbols, setup.market(&candidate.symbols)?));
+            markets.push((&candidate.reads, setup.market(&candidate.reads)?));
             markets.len() - 1
         };
         market_of.push(index);

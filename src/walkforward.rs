@@ -250,18 +250,18 @@ pub fn run(
     let plan = Plan::new(&setup, grids)?;
     // `Plan::new` refuses a plan whose every combination the strategy refused (naming the
     // first refusal); a plan with no candidate at all is refused here rather than indexed.
-    let Some(symbols) = plan.candidates.first().map(|c| &c.symbols) else {
+    let Some(reads) = plan.candidates.first().map(|c| &c.reads) else {
         return Err(Error::Usage(format!(
             "strategy {} refused every combination of the grids",
             setup.spec.name
         )));
     };
-    if plan.candidates.iter().any(|c| c.symbols != *symbols) {
+    if plan.candidates.iter().any(|c| c.reads != *reads) {
         return Err(Error::Usage(
             "walk-forward needs every combination to trade the same symbols".into(),
         ));
     }
-    let market = setup.market(symbols)?;
+    let market = setup.market(reads)?;
     let universe = &market.universe;
     let windowing = windows;
     let windows = schedule(&universe.dates, windowing);

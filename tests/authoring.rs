@@ -138,3 +138,72 @@ fn volatility_targeting_on_the_account_trades_only_when_the_weight_held_drifts()
         );
     }
 }
+
+/// Long GDX while gold closes above its 50-day average: gold read as a signal, not traded.
+struct GoldSignal {
+    symbols: Vec<String>,
+    signals: Vec<String>,
+    average: backtest::indicators::RollingMean,
+    long: bool,
+    /// Whether `history.signal(0)` was the signal's closes up to the bar, on every bar.
+    seen: Vec<f64>,
+}
+
+impl Strategy for GoldSignal {
+    fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+
+    fn signals(&self) -> &[String] {
+        &self.signals
+    }
+
+    fn on_bar(&mut self, history: &History<'_>) -> Option<Targets> {
+        let gold = history.signal(0);
+        assert_eq!(
+            gold.len(),
+            history.bar() + 1,
+            "a signal ends at the current bar"
+        );
+        self.seen.push(gold[history.bar()]);
+        let above = gold[history.bar()] > self.average.push(gold)?;
+        (above != self.long).then(|| {
+            self.long = above;
+            vec![if above { 1.0 } else { 0.0 }]
+        })
+    }
+}
+
+#[test]
+fn a_signal_series_is_read_at_each_close_and_never_traded() {
+    let request = backtest::run::RunRequest::new("buy-and-hold", common::sample());
+    let setup = backtest::run::Setup::new(&request).unwrap();
+    let mut strategy = GoldSignal {
+        symbols: vec!["GDX".into()],
+        signals: vec!["GLD".into()],
+        average: backtest::indicators::RollingMean::new(50),
+        long: false,
+        seen: Vec::new(),
+    };
+    let market = setup
+        .market(&backtest::strategy::Reads::of(&strategy))
+        .unwrap();
+    let universe = &market.universe;
+    assert_eq!(
+        universe.series[1].symbol, "GLD",
+        "the signal follows the traded symbol"
+    );
+    let run = simulate(
+        "gold-signal",
+        &mut strategy,
+        universe,
+        &EngineOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        strategy.seen, universe.series[1].close,
+        "gold's close at every bar"
+    );
+    assert!(run.fills.len() > 10 && run.fills.iter().all(|f| f.symbol == 0));
+    assert_eq!(run.symbols, 1, "only GDX is held");
+}

@@ -58,3 +58,45 @@ fn cash_earns_the_t_bill_yield_and_the_table_says_how_much() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("is a yield series, not a price"));
 }
+
+/// Reads the 10-year yield, trades nothing: a yield series is a signal like any other.
+struct YieldReader {
+    symbols: Vec<String>,
+    signals: Vec<String>,
+    lowest: f64,
+}
+
+impl backtest::strategy::Strategy for YieldReader {
+    fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+    fn signals(&self) -> &[String] {
+        &self.signals
+    }
+    fn on_bar(&mut self, history: &backtest::strategy::History<'_>) -> Option<Vec<f64>> {
+        self.lowest = self.lowest.min(history.signal(0)[history.bar()]);
+        None
+    }
+}
+
+#[test]
+fn a_yield_loads_as_a_rate_and_reads_as_a_signal() {
+    let Some(market) = common::market_data("a yield as a signal") else {
+        return;
+    };
+    let request =
+        backtest::run::RunRequest::new("buy-and-hold", market.join("close-adjusted-long"));
+    let setup = backtest::run::Setup::new(&request).unwrap();
+    let mut reader = YieldReader {
+        symbols: vec!["GLD".into()],
+        signals: vec!["^IRX".into()],
+        lowest: f64::INFINITY,
+    };
+    let loaded = setup
+        .market(&backtest::strategy::Reads::of(&reader))
+        .unwrap();
+    backtest::engine::simulate("yield", &mut reader, &loaded.universe, &Default::default())
+        .unwrap();
+    // The 13-week bill yielded below zero in 2015 and 2020; a price could not.
+    assert!(reader.lowest < 0.0, "{}", reader.lowest);
+}

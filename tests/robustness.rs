@@ -12,6 +12,7 @@ use backtest::indicators::Lines;
 use backtest::rng::Rng;
 use backtest::robustness::{self, Method, Plan};
 use backtest::run::{RunRequest, Setup, execute, measure};
+use backtest::strategy::Reads;
 
 /// Runs `backtest robustness` with `args` into `out`, which must succeed quietly; returns
 /// its standard output.
@@ -42,7 +43,7 @@ fn assert_paths_are_direct_runs(request: &RunRequest, block: usize, paths: usize
     let setup = Setup::new(request).unwrap();
     let params = setup.params(&request.params).unwrap();
     let market = setup
-        .market(setup.build(&params).unwrap().symbols())
+        .market(&Reads::of(setup.build(&params).unwrap().as_ref()))
         .unwrap();
     for (k, row) in result.paths.iter().enumerate() {
         assert_eq!((row.path, row.seed), (k, seed + k as u64));
@@ -172,7 +173,7 @@ fn resampled_bars_move_as_original_bars_of_one_source_date_for_every_symbol() {
     let setup = Setup::new(&request).unwrap();
     let params = setup.params(&[]).unwrap();
     let original = setup
-        .market(setup.build(&params).unwrap().symbols())
+        .market(&Reads::of(setup.build(&params).unwrap().as_ref()))
         .unwrap()
         .universe;
     assert_eq!(original.series.len(), 8);
@@ -233,7 +234,7 @@ fn the_identity_resample_rebuilds_the_original_prices() {
     let setup = Setup::new(&request).unwrap();
     let params = setup.params(&[]).unwrap();
     let original: Universe = setup
-        .market(setup.build(&params).unwrap().symbols())
+        .market(&Reads::of(setup.build(&params).unwrap().as_ref()))
         .unwrap()
         .universe;
     let identity: Vec<usize> = (0..original.len()).collect();

@@ -31,6 +31,11 @@ pub struct Account<'a> {
 }
 
 impl<'a> Account<'a> {
+    /// How many symbols the strategy trades (the universe's first series).
+    pub(crate) fn traded(&self) -> usize {
+        self.series.len()
+    }
+
     /// Cash: negative when borrowed (a short's proceeds are cash).
     #[must_use]
     pub fn cash(&self) -> f64 {
