@@ -95,8 +95,13 @@ fn a_yield_loads_as_a_rate_and_reads_as_a_signal() {
     let loaded = setup
         .market(&backtest::strategy::Reads::of(&reader))
         .unwrap();
-    backtest::engine::simulate("yield", &mut reader, &loaded.universe, &Default::default())
-        .unwrap();
+    backtest::engine::simulate(
+        "yield",
+        &mut reader,
+        &loaded.universe,
+        &backtest::engine::EngineOptions::default(),
+    )
+    .unwrap();
     // The 13-week bill yielded below zero in 2015 and 2020; a price could not.
     assert!(reader.lowest < 0.0, "{}", reader.lowest);
 }
