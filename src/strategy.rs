@@ -169,6 +169,13 @@ impl<'a> History<'a> {
         period.ends(&self.universe().dates, self.bar)
     }
 
+    /// The date of the next bar of the calendar, `None` on the last: calendar knowledge, never
+    /// the next bar's prices (see [`crate::calendar`]), for answers dated between two bars.
+    #[must_use]
+    pub fn next_date(&self) -> Option<Date> {
+        self.universe().dates.get(self.bar + 1).copied()
+    }
+
     /// Closes of the strategy's signal `j` (the `j`-th of [`Strategy::signals`]) up to and
     /// including this bar: a series it reads but does not trade.
     #[must_use]

@@ -22,6 +22,7 @@ registry! {
     parabolic_reversion,
     miners_vs_metal,
     rebalance,
+    weights,
 }
 
 /// The strategy registered under `name`.

@@ -509,6 +509,8 @@ fn a_symbol_holding_a_pipe_stays_one_cell_and_one_holding_a_line_break_is_refuse
         }
     }
     let out = tempfile::tempdir().unwrap();
+    let weights = out.path().join("weights.csv");
+    std::fs::write(&weights, "date,symbol,weight\n2000-01-03,G|LD,1\n").unwrap();
     let mut all = common::backtest();
     all.args([
         "run",
@@ -518,8 +520,10 @@ fn a_symbol_holding_a_pipe_stays_one_cell_and_one_holding_a_line_break_is_refuse
         "metal=G|LD",
         "--param",
         "weights=SPY:0.6,G|LD:0.4",
-        "--data",
+        "--param",
     ])
+    .arg(format!("file={}", weights.display()))
+    .arg("--data")
     .arg(data.path())
     .arg("--out")
     .arg(out.path().join("all"));
