@@ -5,7 +5,7 @@
 
 use backtest::Date;
 use backtest::data::{Series, Universe};
-use backtest::engine::{EngineOptions, Run, Side, simulate};
+use backtest::engine::{CashRate, EngineOptions, Exits, Financing, Run, Side, TrailOn, simulate};
 use backtest::strategy::{History, Strategy as TradingStrategy, Targets};
 use proptest::prelude::*;
 
@@ -260,5 +260,129 @@ proptest! {
         }
         let drawdown = backtest::metrics::performance(&u.dates, &run.equity, 0.0).max_drawdown;
         prop_assert!((-1.0..=0.0).contains(&drawdown));
+    }
+}
+
+/// A universe from per-symbol bars `(open, close, up, down)`: highs `up` above the higher of
+/// open and close, lows `down` below the lower, on a calendar whose steps are `steps` days.
+fn wicked_universe(
+    paths: &[Vec<(f64, f64)>],
+    wicks: &[Vec<(f64, f64)>],
+    steps: &[u64],
+) -> Universe {
+    let mut u = universe(paths);
+    let mut date = u.dates[0];
+    for (t, step) in steps.iter().enumerate() {
+        u.dates[t] = date;
+        date = date + chrono::Days::new(*step);
+    }
+    for (series, wicks) in u.series.iter_mut().zip(wicks) {
+        for (t, (up, down)) in wicks.iter().enumerate() {
+            series.high[t] *= 1.0 + up;
+            series.low[t] *= 1.0 - down;
+        }
+    }
+    u
+}
+
+/// Some of a stop-loss, a take-profit and a trailing stop, each 2% to 20% away.
+fn exits() -> impl Strategy<Value = Exits> {
+    let distance = || proptest::option::of(0.02f64..0.2);
+    (distance(), distance(), distance(), any::<bool>()).prop_map(
+        |(stop_loss, take_profit, trailing_stop, highs)| Exits {
+            stop_loss,
+            take_profit,
+            trailing_stop,
+            trail_on: if highs { TrailOn::High } else { TrailOn::Close },
+        },
+    )
+}
+
+/// `(1 + rate)^(days / 365) - 1`: the documented accrual of one stretch.
+fn growth(rate: f64, days: i64) -> f64 {
+    (1.0 + rate).powf(days as f64 / 365.0) - 1.0
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// With exits inside the bar, leverage, shorts, interest, margin and borrow fees, the books
+    /// balance on every bar, and the fill list with the documented accrual alone rebuilds the
+    /// cash and units; every exit fills inside its bar's range.
+    #[test]
+    fn fills_and_accruals_replay_the_books_with_exits_and_financing(
+        (prices, wicks, steps, targets, exits, rates, bps) in (1usize..3, 20usize..70).prop_flat_map(|(k, n)| {
+            (
+                paths(k, n),
+                proptest::collection::vec(proptest::collection::vec((0.0f64..0.05, 0.0f64..0.05), n), k),
+                proptest::collection::vec(1u64..5, n),
+                leveraged_targets(k, n),
+                exits(),
+                (0.0f64..0.05, 0.0f64..0.08, 0.0f64..0.03),
+                0.0f64..20.0,
+            )
+        })
+    ) {
+        let u = wicked_universe(&prices, &wicks, &steps);
+        let (cash_rate, margin_rate, borrow_rate) = rates;
+        let options = EngineOptions {
+            max_leverage: 2.0,
+            exits,
+            financing: Financing {
+                cash_rate: CashRate::Fixed(cash_rate),
+                margin_rate,
+                borrow_rate,
+                yields: None,
+            },
+            ..options(bps, false)
+        };
+        let run = run(&u, &targets, &options);
+        // A ruined run's last bar is rewritten (its positions closed, its shortfall written
+        // off): the replay stops before it.
+        let ruined = run.ruin.map_or(u.len(), |r| r.bar);
+        let k = u.series.len();
+        let mut units = vec![0.0; k];
+        let mut cash = 100_000.0;
+        let (mut interest, mut fees) = (0.0, 0.0);
+        let mut fills = run.fills.iter().peekable();
+        for t in 0..ruined {
+            if t > 0 {
+                let days = (u.dates[t] - u.dates[t - 1]).num_days();
+                let earned = cash * growth(if cash > 0.0 { cash_rate } else { margin_rate }, days);
+                let shorts: f64 = (0..k)
+                    .filter(|&s| units[s] < 0.0)
+                    .map(|s| -units[s] * u.series[s].close[t - 1])
+                    .sum();
+                let fee = shorts * growth(borrow_rate, days);
+                cash += earned - fee;
+                interest += earned;
+                fees += fee;
+            }
+            while let Some(f) = fills.next_if(|f| f.bar == t) {
+                let series = &u.series[f.symbol];
+                if f.kind.is_exit() {
+                    prop_assert!(f.price >= series.low[t] * (1.0 - 1e-12) && f.price <= series.high[t] * (1.0 + 1e-12),
+                        "an exit inside its bar: {f:?}");
+                }
+                let (sign, flow) = match f.side {
+                    Side::Buy => (1.0, -(f.value() + f.cost)),
+                    Side::Sell => (-1.0, f.value() - f.cost),
+                };
+                units[f.symbol] += sign * f.units;
+                cash += flow;
+            }
+            let scale = run.equity[t].abs().max(1.0);
+            let positions: f64 = (0..k).map(|s| run.units(t, s) * u.series[s].close[t]).sum();
+            prop_assert!(run.equity[t].is_finite() && run.cash[t].is_finite());
+            prop_assert!((run.cash[t] + positions - run.equity[t]).abs() < 1e-6 * scale);
+            prop_assert!((run.cash[t] - cash).abs() < 1e-6 * cash.abs().max(scale), "bar {t}: cash {} replayed {cash}", run.cash[t]);
+            for (s, held) in units.iter().enumerate() {
+                prop_assert!((run.units(t, s) - held).abs() < 1e-9 * held.abs().max(1.0));
+            }
+        }
+        if run.ruin.is_none() {
+            prop_assert!((run.interest - interest).abs() < 1e-6 * interest.abs().max(1.0));
+            prop_assert!((run.borrow_costs - fees).abs() < 1e-6 * fees.max(1.0));
+        }
     }
 }
