@@ -66,7 +66,20 @@ fn each_combination_is_exactly_the_single_run_with_its_parameters() {
         order,
         [("10", "50"), ("10", "100"), ("20", "50"), ("20", "100")]
     );
-    assert_rows_are_single_runs(&common::sample(), &rows);
+    assert_rows_are_single_runs(&common::sample(), &rows, &[]);
+}
+
+#[test]
+fn exits_from_the_command_line_apply_to_every_combination_as_to_its_single_run() {
+    let exits = ["--stop-loss", "0.05", "--take-profit", "0.10"];
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = sweep_command(dir.path(), &["fast=10,20", "slow=50,100"]);
+    common::quiet_stdout(cmd.args(exits));
+    let with_exits = rows(dir.path());
+    assert_rows_are_single_runs(&common::sample(), &with_exits, &exits);
+    let plain = tempfile::tempdir().unwrap();
+    sweep_ok(plain.path(), &["fast=10,20", "slow=50,100"]);
+    assert_ne!(with_exits, rows(plain.path()), "the exits change the results");
 }
 
 #[test]
@@ -83,12 +96,12 @@ fn on_real_gld_each_combination_is_exactly_its_single_run() {
     ));
     let rows = rows(out.path());
     assert_eq!(rows.len(), 5, "header and 4 rows");
-    assert_rows_are_single_runs(&data, &rows);
+    assert_rows_are_single_runs(&data, &rows, &[]);
 }
 
 /// Every row of a `sma-cross` sweep of GLD on `data` (`rows`, the header first) against
 /// `backtest run` with its parameters: the same numbers, to the bit.
-fn assert_rows_are_single_runs(data: &Path, rows: &[Vec<String>]) {
+fn assert_rows_are_single_runs(data: &Path, rows: &[Vec<String>], extra: &[&str]) {
     for row in &rows[1..] {
         let single = tempfile::tempdir().unwrap();
         let mut run = common::backtest();
@@ -96,6 +109,7 @@ fn assert_rows_are_single_runs(data: &Path, rows: &[Vec<String>]) {
             .arg(data)
             .args(["--param", &format!("fast={}", row[0])])
             .args(["--param", &format!("slow={}", row[1])])
+            .args(extra)
             .args(["--no-charts", "--out"])
             .arg(single.path());
         common::quiet_stdout(&mut run);
