@@ -5,7 +5,10 @@
 
 use backtest::Date;
 use backtest::data::{Series, Universe};
-use backtest::engine::{CashRate, EngineOptions, Exits, Financing, Run, Side, TrailOn, simulate};
+use backtest::engine::{
+    CashRate, EngineOptions, Exits, FillKind, Financing, Order, Orders, Run, Side, Size, TrailOn,
+    simulate,
+};
 use backtest::strategy::{History, Strategy as TradingStrategy, Targets};
 use proptest::prelude::*;
 
@@ -298,6 +301,61 @@ fn exits() -> impl Strategy<Value = Exits> {
     )
 }
 
+/// Random orders on some bars: symbol, a size (weight −1 to 1, or units), a limit or stop
+/// level from 10% below to 10% above the close, good for 1 to 10 bars or till cancelled.
+fn orders(symbols: usize, bars: usize) -> impl Strategy<Value = Vec<Option<RandomOrder>>> {
+    let order = (
+        0..symbols,
+        -1.0f64..1.0,
+        any::<bool>(),
+        0u8..3,
+        -0.1f64..0.1,
+        0usize..10,
+    );
+    proptest::collection::vec(proptest::option::weighted(0.15, order), bars)
+}
+
+/// (symbol, amount, whether the amount is in units, 0 market / 1 limit / 2 stop, the level
+/// from the close, bars good for: 0 till cancelled).
+type RandomOrder = (usize, f64, bool, u8, f64, usize);
+
+/// Answers scripted targets and places scripted orders.
+struct Orderer {
+    symbols: Vec<String>,
+    targets: Vec<Option<Targets>>,
+    orders: Vec<Option<RandomOrder>>,
+}
+
+impl TradingStrategy for Orderer {
+    fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+    fn on_close(&mut self, history: &History<'_>, orders: &mut Orders) {
+        let t = history.bar();
+        if let Some(targets) = &self.targets[t] {
+            orders.set_targets(targets.clone());
+        }
+        if let Some((s, amount, in_units, trigger, away, bars)) = self.orders[t] {
+            let size = if in_units {
+                Size::Units(amount * 500.0)
+            } else {
+                Size::Weight(amount)
+            };
+            let level = history.close(s)[t] * (1.0 + away);
+            let order = match trigger {
+                0 => Order::new(s, size),
+                1 => Order::new(s, size).limit(level),
+                _ => Order::new(s, size).stop(level),
+            };
+            orders.place(if bars == 0 {
+                order
+            } else {
+                order.good_for(bars)
+            });
+        }
+    }
+}
+
 /// `(1 + rate)^(days / 365) - 1`: the documented accrual of one stretch.
 fn growth(rate: f64, days: i64) -> f64 {
     (1.0 + rate).powf(days as f64 / 365.0) - 1.0
@@ -306,17 +364,18 @@ fn growth(rate: f64, days: i64) -> f64 {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
-    /// With exits inside the bar, leverage, shorts, interest, margin and borrow fees, the books
-    /// balance on every bar, and the fill list with the documented accrual alone rebuilds the
-    /// cash and units; every exit fills inside its bar's range.
+    /// With orders, exits inside the bar, leverage, shorts, interest, margin and borrow fees,
+    /// the books balance on every bar, and the fill list with the documented accrual alone
+    /// rebuilds the cash and units; every exit and every limit or stop fills inside its bar's
+    /// range.
     #[test]
-    fn fills_and_accruals_replay_the_books_with_exits_and_financing(
-        (prices, wicks, steps, targets, exits, rates, bps) in (1usize..3, 20usize..70).prop_flat_map(|(k, n)| {
+    fn fills_and_accruals_replay_the_books_with_orders_exits_and_financing(
+        (prices, wicks, steps, (targets, placed), exits, rates, bps) in (1usize..3, 20usize..70).prop_flat_map(|(k, n)| {
             (
                 paths(k, n),
                 proptest::collection::vec(proptest::collection::vec((0.0f64..0.05, 0.0f64..0.05), n), k),
                 proptest::collection::vec(1u64..5, n),
-                leveraged_targets(k, n),
+                (leveraged_targets(k, n), orders(k, n)),
                 exits(),
                 (0.0f64..0.05, 0.0f64..0.08, 0.0f64..0.03),
                 0.0f64..20.0,
@@ -336,7 +395,12 @@ proptest! {
             },
             ..options(bps, false)
         };
-        let run = run(&u, &targets, &options);
+        let mut orderer = Orderer {
+            symbols: u.series.iter().map(|s| s.symbol.clone()).collect(),
+            targets,
+            orders: placed,
+        };
+        let run = simulate("orders", &mut orderer, &u, &options).expect("valid orders");
         // A ruined run's last bar is rewritten (its positions closed, its shortfall written
         // off): the replay stops before it.
         let ruined = run.ruin.map_or(u.len(), |r| r.bar);
@@ -360,9 +424,9 @@ proptest! {
             }
             while let Some(f) = fills.next_if(|f| f.bar == t) {
                 let series = &u.series[f.symbol];
-                if f.kind.is_exit() {
+                if !f.kind.is_answer() && f.kind != FillKind::Ruin {
                     prop_assert!(f.price >= series.low[t] * (1.0 - 1e-12) && f.price <= series.high[t] * (1.0 + 1e-12),
-                        "an exit inside its bar: {f:?}");
+                        "a fill at a level inside its bar: {f:?}");
                 }
                 let (sign, flow) = match f.side {
                     Side::Buy => (1.0, -(f.value() + f.cost)),

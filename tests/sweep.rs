@@ -79,7 +79,11 @@ fn exits_from_the_command_line_apply_to_every_combination_as_to_its_single_run()
     assert_rows_are_single_runs(&common::sample(), &with_exits, &exits);
     let plain = tempfile::tempdir().unwrap();
     sweep_ok(plain.path(), &["fast=10,20", "slow=50,100"]);
-    assert_ne!(with_exits, rows(plain.path()), "the exits change the results");
+    assert_ne!(
+        with_exits,
+        rows(plain.path()),
+        "the exits change the results"
+    );
 }
 
 #[test]
