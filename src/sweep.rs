@@ -16,6 +16,7 @@ use crate::metrics::{self, Performance};
 use crate::report::text::{markdown_cell, number, percent};
 use rayon::prelude::*;
 
+use crate::engine::Exits;
 use crate::indicators::Lines;
 use crate::run::{Market, RunRequest, Setup};
 use crate::strategy::{Params, Reads};
@@ -342,6 +343,60 @@ pub struct Candidate {
     pub params: Params,
     /// The series the strategy trades and reads with them.
     pub reads: Reads,
+    /// The exits the grids set (`stop_loss`, `take_profit`, `trailing_stop`), over the
+    /// request's; `None` where no grid sweeps one.
+    pub exits: Option<Exits>,
+}
+
+/// The engine's exits a grid may sweep beside the strategy's parameters, by the names grids
+/// give them (the command line's `--stop-loss` is `stop_loss` here, as parameters are named).
+pub const EXIT_GRIDS: [&str; 3] = ["stop_loss", "take_profit", "trailing_stop"];
+
+impl Candidate {
+    /// `base` with this candidate's exits, where its grids set some.
+    #[must_use]
+    pub fn request<'r>(&self, base: &'r RunRequest) -> std::borrow::Cow<'r, RunRequest> {
+        match self.exits {
+            None => std::borrow::Cow::Borrowed(base),
+            Some(exits) => {
+                let mut request = base.clone();
+                request.engine.exits = exits;
+                std::borrow::Cow::Owned(request)
+            }
+        }
+    }
+}
+
+/// The exits of `base` with the values `grids` give the exit grids (an exit grid's values
+/// are distances from 0 to 1, exclusive); `Ok(None)` where no grid is an exit's.
+fn swept_exits(
+    base: Exits,
+    grids: &[Grid],
+    values: &[String],
+) -> std::result::Result<Option<Exits>, String> {
+    let mut exits = base;
+    let mut swept = false;
+    for (grid, value) in grids.iter().zip(values) {
+        let slot = match grid.name.as_str() {
+            "stop_loss" => &mut exits.stop_loss,
+            "take_profit" => &mut exits.take_profit,
+            "trailing_stop" => &mut exits.trailing_stop,
+            _ => continue,
+        };
+        let distance = value
+            .parse::<f64>()
+            .ok()
+            .filter(|d| *d > 0.0 && *d < 1.0)
+            .ok_or_else(|| {
+                format!(
+                    "{}={value} is not a distance above 0 and below 1",
+                    grid.name
+                )
+            })?;
+        *slot = Some(distance);
+        swept = true;
+    }
+    Ok(swept.then_some(exits))
 }
 
 /// The combinations of a sweep checked against the strategy's builder.
@@ -367,13 +422,30 @@ impl Plan {
         let spec = setup.spec;
         let fixed = &setup.request.params;
         let valid: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+        let base = setup.request.engine.exits;
         for (i, grid) in grids.iter().enumerate() {
-            if !valid.contains(&grid.name.as_str()) {
+            let exit = EXIT_GRIDS.contains(&grid.name.as_str());
+            if !exit && !valid.contains(&grid.name.as_str()) {
                 return Err(Error::Usage(format!(
-                    "strategy {} has no parameter {:?} to sweep; its parameters: {}",
+                    "strategy {} has no parameter {:?} to sweep; its parameters: {}, and the \
+                     exits {}",
                     spec.name,
                     grid.name,
-                    valid.join(", ")
+                    valid.join(", "),
+                    EXIT_GRIDS.join(", ")
+                )));
+            }
+            let on_command_line = match grid.name.as_str() {
+                "stop_loss" => base.stop_loss.is_some(),
+                "take_profit" => base.take_profit.is_some(),
+                "trailing_stop" => base.trailing_stop.is_some(),
+                _ => false,
+            };
+            if on_command_line {
+                return Err(Error::Usage(format!(
+                    "{} is both swept and given as --{}; give it once",
+                    grid.name,
+                    grid.name.replace('_', "-")
                 )));
             }
             if grids[..i].iter().any(|g| g.name == grid.name)
@@ -397,8 +469,16 @@ impl Plan {
                 grids
                     .iter()
                     .zip(&values)
+                    .filter(|(g, _)| !EXIT_GRIDS.contains(&g.name.as_str()))
                     .map(|(g, v)| format!("{}={v}", g.name)),
             );
+            let exits = match swept_exits(base, grids, &values) {
+                Ok(exits) => exits,
+                Err(reason) => {
+                    skipped.push((values, reason));
+                    continue;
+                }
+            };
             let built = setup
                 .params(&pairs)
                 .and_then(|params| Ok((Reads::of(setup.build(&params)?.as_ref()), params)));
@@ -407,6 +487,7 @@ impl Plan {
                     values,
                     params,
                     reads,
+                    exits,
                 }),
                 Err(Error::Usage(reason)) => skipped.push((values, reason)),
                 Err(other) => return Err(other),
@@ -440,7 +521,7 @@ impl Plan {
 /// # Errors
 /// A strategy answer the engine refuses.
 pub fn evaluate(setup: &Setup<'_>, candidate: &Candidate, lines: &Lines<'_>) -> Result<Row> {
-    let outcome = setup.measure(&candidate.params, lines, setup.request)?;
+    let outcome = setup.measure(&candidate.params, lines, &candidate.request(setup.request))?;
     let moments = Moments::of(&outcome.returns);
     Ok(Row {
         values: candidate.values.clone(),

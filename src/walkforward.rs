@@ -226,7 +226,7 @@ fn hindsight(
         trade_from: Some(from),
         ..setup.request.clone()
     };
-    let outcome = setup.measure(&candidate.params, &lines, &request)?;
+    let outcome = setup.measure(&candidate.params, &lines, &candidate.request(&request))?;
     Ok(Some(Hindsight {
         row: best.clone(),
         equity: outcome.run.equity,
@@ -292,6 +292,7 @@ pub fn run(
         };
         let (curve, trades) = match chosen.as_ref().and_then(|row| plan.candidate(row)) {
             Some(candidate) => {
+                let request = candidate.request(&request);
                 let outcome = setup.measure(&candidate.params, &Lines::new(&window), &request)?;
                 (outcome.run.equity, outcome.trades.len())
             }

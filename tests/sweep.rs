@@ -106,14 +106,31 @@ fn on_real_gld_each_combination_is_exactly_its_single_run() {
 /// Every row of a `sma-cross` sweep of GLD on `data` (`rows`, the header first) against
 /// `backtest run` with its parameters: the same numbers, to the bit.
 fn assert_rows_are_single_runs(data: &Path, rows: &[Vec<String>], extra: &[&str]) {
+    assert_rows_are_runs(data, rows, &|row| {
+        let mut args = vec![
+            "--param".to_string(),
+            format!("fast={}", row[0]),
+            "--param".to_string(),
+            format!("slow={}", row[1]),
+        ];
+        args.extend(extra.iter().map(ToString::to_string));
+        args
+    });
+}
+
+/// Every row of a sweep of `sma-cross` on GLD of `data` with two grids against `backtest run`
+/// with the options `args_of(row)`: the same numbers, to the bit.
+fn assert_rows_are_runs(
+    data: &Path,
+    rows: &[Vec<String>],
+    args_of: &dyn Fn(&[String]) -> Vec<String>,
+) {
     for row in &rows[1..] {
         let single = tempfile::tempdir().unwrap();
         let mut run = common::backtest();
         run.args(["--strategy", "sma-cross", "--symbols", "GLD", "--data"])
             .arg(data)
-            .args(["--param", &format!("fast={}", row[0])])
-            .args(["--param", &format!("slow={}", row[1])])
-            .args(extra)
+            .args(args_of(row))
             .args(["--no-charts", "--out"])
             .arg(single.path());
         common::quiet_stdout(&mut run);
@@ -121,7 +138,7 @@ fn assert_rows_are_single_runs(data: &Path, rows: &[Vec<String>], extra: &[&str]
             serde_json::from_slice(&std::fs::read(single.path().join("summary.json")).unwrap())
                 .unwrap();
         let metric = |key: &str| summary["metrics"][key].as_f64().unwrap();
-        let case = format!("fast={} slow={}", row[0], row[1]);
+        let case = args_of(row).join(" ");
         assert_eq!(
             row[2].parse::<f64>().unwrap(),
             metric("total_return"),
@@ -141,6 +158,32 @@ fn assert_rows_are_single_runs(data: &Path, rows: &[Vec<String>], extra: &[&str]
         let psr: f64 = row[8].parse().unwrap();
         assert!((0.0..=1.0).contains(&psr), "{psr}");
     }
+}
+
+#[test]
+fn a_grid_sweeps_the_stop_loss_as_the_command_line_sets_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = sweep_ok(dir.path(), &["slow=50,100", "stop_loss=0.03,0.08"]);
+    assert!(stdout.contains("4 combinations run, 0 skipped"), "{stdout}");
+    let rows = rows(dir.path());
+    assert_eq!(rows[0][..2], ["slow", "stop_loss"]);
+    assert_rows_are_runs(&common::sample(), &rows, &|row| {
+        [
+            "--param",
+            &format!("slow={}", row[0]),
+            "--stop-loss",
+            &row[1],
+        ]
+        .map(String::from)
+        .to_vec()
+    });
+    let out = tempfile::tempdir().unwrap();
+    let mut both = sweep_command(out.path(), &["stop_loss=0.03"]);
+    let output = both.args(["--stop-loss", "0.05"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("both swept and given as --stop-loss")
+    );
 }
 
 #[test]
