@@ -168,3 +168,70 @@ fn miners_vs_metal_on_real_history() {
         "no discrete signal, no event study"
     );
 }
+
+#[test]
+fn stops_inside_the_bar_on_real_history() {
+    let Some(dir) = common::market_data("stops on real data") else {
+        return;
+    };
+    let trail = run(
+        &dir,
+        "etf-ohlcv-raw",
+        "parabolic-reversion",
+        &["mode=trail"],
+        None,
+    );
+    assert_pinned(
+        "SLV, trailing stop after a parabola",
+        &trail,
+        &Pin {
+            total_return: 2.280_418_310_183_552_2,
+            sharpe: 0.344_589_240_792_186_84,
+            max_drawdown: -0.754_698_908_234_209_6,
+            trades: 13,
+        },
+    );
+    let short = run(
+        &dir,
+        "etf-ohlcv-raw",
+        "parabolic-reversion",
+        &["mode=short", "stop=0.08"],
+        None,
+    );
+    assert_pinned(
+        "SLV, short with an 8% stop",
+        &short,
+        &Pin {
+            total_return: 0.219_869_022_538_900_4,
+            sharpe: 0.189_367_697_608_341_3,
+            max_drawdown: -0.734_284_576_763_180_7,
+            trades: 65,
+        },
+    );
+    assert_eq!(short.summary.metrics.activity.exits.stop_loss, 9);
+    let stopped = execute(&RunRequest {
+        load: LoadOptions {
+            to: july_2026(),
+            ..LoadOptions::default()
+        },
+        engine: backtest::engine::EngineOptions {
+            exits: backtest::engine::Exits {
+                stop_loss: Some(0.10),
+                ..backtest::engine::Exits::default()
+            },
+            ..backtest::engine::EngineOptions::default()
+        },
+        ..RunRequest::new("defensive-miners", dir.join("close-adjusted-long"))
+    })
+    .expect("runs");
+    assert_pinned(
+        "rotation into GDX with a 10% stop-loss",
+        &stopped,
+        &Pin {
+            total_return: 4.208_428_733_700_411,
+            sharpe: 0.564_485_433_170_170_6,
+            max_drawdown: -0.375_424_051_227_845_17,
+            trades: 113,
+        },
+    );
+}
