@@ -147,7 +147,10 @@ pub struct Setup<'r> {
 }
 
 /// The data a strategy runs on: its symbols, then the benchmark unless it is one of them,
-/// loaded and aligned.
+/// loaded and aligned. The calendar is the strategy's symbols' alone: the benchmark is laid on
+/// it (carrying its last close over a day it lacks) and never changes the run's dates, so a
+/// benchmark with a shorter history than the strategy's symbols is refused when named
+/// (`--benchmark`) and replaced, with a note, when it is the default.
 #[derive(Debug, Clone)]
 pub struct Market {
     /// The aligned series.
@@ -158,6 +161,8 @@ pub struct Market {
     pub benchmark: String,
     /// The benchmark's series in the universe.
     pub benchmark_index: usize,
+    /// Why the benchmark is not the default one, where it is not.
+    pub benchmark_note: Option<String>,
 }
 
 /// A simulation and what is measured from it.
@@ -271,25 +276,50 @@ impl<'r> Setup<'r> {
                 )));
             }
         }
-        let mut wanted: Vec<String> = traded.iter().chain(&reads.signals).cloned().collect();
-        let benchmark = match &request.benchmark {
-            Some(symbol) => dataset.canonical(symbol)?,
-            None => dataset
-                .canonical(DEFAULT_BENCHMARK)
-                .unwrap_or_else(|_| wanted[0].clone()),
+        let wanted: Vec<String> = traded.iter().chain(&reads.signals).cloned().collect();
+        let (mut universe, mut files) = dataset.universe(&wanted, &request.load, request.prices)?;
+        let named = match &request.benchmark {
+            Some(symbol) => Some(dataset.canonical(symbol)?),
+            None => dataset.canonical(DEFAULT_BENCHMARK).ok(),
         };
-        let benchmark_index = if let Some(i) = wanted.iter().position(|s| *s == benchmark) {
-            i
-        } else {
-            wanted.push(benchmark.clone());
-            wanted.len() - 1
+        let mut benchmark_note = None;
+        let (benchmark, benchmark_index) = match named {
+            Some(symbol) if let Some(i) = wanted.iter().position(|s| *s == symbol) => (symbol, i),
+            Some(symbol) => {
+                let (bars, report) = dataset.load(&symbol, &request.load)?;
+                let (first, last) = (universe.dates[0], universe.dates[universe.len() - 1]);
+                if bars.dates[0] <= first && bars.dates[bars.len() - 1] >= last {
+                    files.push(report.within(&bars.dates, first, last));
+                    let index = universe.add(&bars, request.prices);
+                    (symbol, index)
+                } else {
+                    let short = format!(
+                        "{symbol} has bars from {} to {} only, and the run spans {first} to {last}",
+                        bars.dates[0],
+                        bars.dates[bars.len() - 1]
+                    );
+                    if request.benchmark.is_some() {
+                        return Err(Error::Usage(format!(
+                            "--benchmark {short}: a benchmark never shortens a run; name one \
+                             that covers it, or cut the run with --from and --to"
+                        )));
+                    }
+                    benchmark_note = Some(format!(
+                        "{short}: {} buy and hold is the benchmark instead (--benchmark names \
+                         another)",
+                        wanted[0]
+                    ));
+                    (wanted[0].clone(), 0)
+                }
+            }
+            None => (wanted[0].clone(), 0),
         };
-        let (universe, files) = dataset.universe(&wanted, &request.load, request.prices)?;
         Ok(Market {
             universe,
             files,
             benchmark,
             benchmark_index,
+            benchmark_note,
         })
     }
 }
@@ -344,6 +374,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         files,
         benchmark,
         benchmark_index,
+        benchmark_note,
     } = setup.market(&Reads::of(strategy.as_ref()))?;
     let financed;
     let request = match setup.yields(&universe)? {
@@ -410,6 +441,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         },
         benchmark: BenchmarkInfo {
             symbol: benchmark,
+            note: benchmark_note,
             final_equity: benchmark_equity[last],
             metrics: metrics::performance_from(
                 &universe.dates,

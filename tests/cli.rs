@@ -286,14 +286,34 @@ fn data_check_reports_real_defects_with_their_policy() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let gold = stdout
-        .lines()
-        .skip_while(|l| !l.contains("GC=F.csv"))
-        .nth(1)
-        .unwrap();
+    let defects_of = |file: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .skip_while(|l| !l.contains(file))
+            .skip(1)
+            .take_while(|l| !l.starts_with("ok "))
+            .map(str::to_string)
+            .collect()
+    };
+    let gold = defects_of("GC=F.csv");
+    let line = |key: &str| gold.iter().find(|l| l.contains(key)).cloned();
     assert!(
-        gold.contains("ohlc_outside_range") && gold.contains(" 442 "),
-        "{gold}"
+        line("ohlc_outside_range").is_some_and(|l| l.contains(" 442 ")),
+        "{gold:?}"
+    );
+    // The feed's one Sunday bar, and the flat zero-volume bars that repeat the close before
+    // them (holiday placeholders) counted apart from the other flat bars.
+    assert!(
+        line("weekend_bar").is_some_and(|l| l.contains("2025-07-13 is a Sun")),
+        "{gold:?}"
+    );
+    assert!(
+        line("holiday_placeholder").is_some_and(|l| l.contains(" 7 ")),
+        "{gold:?}"
+    );
+    assert!(
+        line("flat_zero_volume").is_some_and(|l| l.contains(" 319 ")),
+        "{gold:?}"
     );
     let output = common::backtest()
         .args(["data", "check"])

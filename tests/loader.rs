@@ -231,10 +231,26 @@ fn an_empty_price_is_refused() {
 }
 
 #[test]
-fn yahoo_null_rows_are_refused() {
-    refused(
-        "yahoo_null.csv",
-        ":3: Close \"null\" is not a number (column 5): correct the cell or delete the row",
+fn yahoo_null_rows_are_dropped_and_counted() {
+    let (bars, report) = load("bad/yahoo_null.csv");
+    assert_eq!(bars.dates, [day("2020-04-09")]);
+    let nulls = &report.defects[0];
+    assert_eq!(nulls.kind, DefectKind::NullRows);
+    assert_eq!((nulls.count(), nulls.first().line), (1, 3));
+    // A row with some values and not others is no holiday: it is refused.
+    let partial = tempfile::tempdir().unwrap();
+    let path = partial.path().join("P.csv");
+    std::fs::write(
+        &path,
+        "Date,Open,High,Low,Close,Volume\n2020-04-09,10,11,9,10.5,100\n2020-04-10,10,null,9,10,5\n",
+    )
+    .unwrap();
+    let error = error_of(&path, &LoadOptions::default()).to_string();
+    assert!(
+        error.ends_with(
+            ":3: High \"null\" is not a number (column 3): correct the cell or delete the row"
+        ),
+        "{error}"
     );
 }
 

@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::DataArgs;
 use crate::Result;
-use crate::data::{Dataset, FileReport};
+use crate::data::{Dataset, DefectKind, FileReport};
 
 #[derive(Debug, Args)]
 pub(super) struct CheckArgs {
@@ -31,9 +31,15 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode> {
     }
     let mut refused = 0;
     let symbols = dataset.all_symbols();
+    let mut prices = Vec::new();
     for symbol in &symbols {
         match dataset.load(symbol, &options) {
-            Ok((_, report)) => super::emit(&describe(&report))?,
+            Ok((bars, report)) => {
+                super::emit(&describe(&report))?;
+                if !crate::data::is_rate(symbol) {
+                    prices.push(bars.dates);
+                }
+            }
             Err(e) => {
                 refused += 1;
                 super::emit(&format!("REFUSED {e}\n"))?;
@@ -45,6 +51,14 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode> {
         symbols.len(),
         symbols.len() - refused
     ))?;
+    let traded: Vec<&str> = symbols
+        .iter()
+        .filter(|s| !crate::data::is_rate(s))
+        .map(String::as_str)
+        .collect();
+    if refused == 0 {
+        super::emit(&cut(&traded, &prices))?;
+    }
     Ok(if refused == 0 {
         ExitCode::SUCCESS
     } else {
@@ -71,15 +85,80 @@ fn describe(report: &FileReport) -> String {
         report.last_date
     );
     for d in &report.defects {
+        let first = d.first();
         let _ = writeln!(
             text,
             "        {:<20} {:>5}  first at line {}: {}  [{}]",
             d.kind.key(),
-            d.count,
-            d.first_line,
-            d.example,
+            d.count(),
+            first.line,
+            first.example,
             d.kind.policy()
         );
+        // Rows dropped are each named, so that none goes unseen.
+        if d.kind == DefectKind::NullRows && d.count() > 1 {
+            let lines: Vec<String> = d.occurrences.iter().map(|o| o.line.to_string()).collect();
+            let _ = writeln!(
+                text,
+                "        {:<20}        at lines {}",
+                "",
+                lines.join(", ")
+            );
+        }
     }
     text
+}
+
+/// What a run of every symbol together would leave out: the calendar runs from the latest
+/// first date to the earliest last date, so the rows of longer histories outside it are cut.
+/// Empty when the files share one range.
+fn cut(symbols: &[&str], dates: &[Vec<crate::Date>]) -> String {
+    let firsts = dates.iter().map(|d| d[0]);
+    let lasts = dates.iter().map(|d| d[d.len() - 1]);
+    let (Some(start), Some(end)) = (firsts.max(), lasts.min()) else {
+        return String::new();
+    };
+    let cuts: Vec<String> = symbols
+        .iter()
+        .zip(dates)
+        .filter_map(|(symbol, dates)| {
+            let before = dates.partition_point(|d| *d < start);
+            let after = dates.len() - dates.partition_point(|d| *d <= end);
+            (before + after > 0).then(|| format!("{symbol} {} rows", before + after))
+        })
+        .collect();
+    if cuts.is_empty() {
+        return String::new();
+    }
+    // The symbols that set a bound, or "every file" when all share it.
+    let setters = |date: crate::Date, at: fn(&[crate::Date]) -> crate::Date| {
+        let set: Vec<&str> = symbols
+            .iter()
+            .zip(dates)
+            .filter(|(_, d)| at(d) == date)
+            .map(|(s, _)| *s)
+            .collect();
+        if set.len() == symbols.len() {
+            "every file".to_string()
+        } else {
+            set.join(", ")
+        }
+    };
+    if start > end {
+        return format!(
+            "a run of all {} symbols together cannot run: they share no dates (the latest \
+             start, {start}, of {}, is after the earliest end, {end}, of {})\n",
+            symbols.len(),
+            setters(start, |d| d[0]),
+            setters(end, |d| d[d.len() - 1])
+        );
+    }
+    format!(
+        "a run of all {} symbols together spans {start} → {end} (the first date of {}, the \
+         last of {}) and leaves out: {}\n",
+        symbols.len(),
+        setters(start, |d| d[0]),
+        setters(end, |d| d[d.len() - 1]),
+        cuts.join(", ")
+    )
 }

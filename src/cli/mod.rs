@@ -79,6 +79,10 @@ pub struct DataArgs {
     /// Keep bars on or before this date (YYYY-MM-DD): the way to drop a partial last day.
     #[arg(long, value_name = "DATE")]
     to: Option<crate::Date>,
+    /// The exchange's time zone (IANA, e.g. Europe/Berlin): time stamps with an offset are
+    /// read as the date there, not the date written (see the README's data policies).
+    #[arg(long, value_name = "ZONE", value_parser = values::time_zone)]
+    timezone: Option<chrono_tz::Tz>,
 }
 
 /// What a strategy runs on and with which parameters: shared by `run`, `sweep`,
@@ -191,6 +195,7 @@ impl DataArgs {
             date_format: self.date_format.clone(),
             from: self.from,
             to: self.to,
+            timezone: self.timezone,
         })
     }
 }

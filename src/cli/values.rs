@@ -135,6 +135,16 @@ pub(super) fn whole(
     }
 }
 
+/// An IANA time zone name (`Europe/Berlin`), exactly as the tz database spells it.
+pub(super) fn time_zone(text: &str) -> Result<chrono_tz::Tz, String> {
+    text.parse().map_err(|_| {
+        format!(
+            "{text:?} is not a time zone of the IANA database: give the exchange's, such as \
+             Europe/Berlin, Europe/London, America/New_York or Australia/Sydney"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -170,7 +170,9 @@ impl Dataset {
         Ok(symbol_of(path))
     }
 
-    /// Loads `symbols` and aligns them on one calendar, in that order.
+    /// Loads `symbols` and aligns them on one calendar, in that order. Each file's report
+    /// covers the bars of that calendar alone: rows and defects of a longer history that the
+    /// run leaves out are not counted.
     ///
     /// # Errors
     /// A symbol is missing, a file is refused, or the symbols share no dates.
@@ -192,7 +194,14 @@ impl Dataset {
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .unzip();
-        Ok((Universe::align(&bars, prices)?, files))
+        let universe = Universe::align(&bars, prices)?;
+        let (first, last) = (universe.dates[0], universe.dates[universe.len() - 1]);
+        let files = files
+            .iter()
+            .zip(&bars)
+            .map(|(report, bars)| report.within(&bars.dates, first, last))
+            .collect();
+        Ok((universe, files))
     }
 
     /// Loads one symbol's file, in the currency's unit: prices the manifest's `[units]` gives

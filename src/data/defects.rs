@@ -16,10 +16,19 @@ pub enum DefectKind {
     UnsortedRows,
     /// The same date twice with identical values.
     DuplicateRows,
+    /// A dated row with no values (`null` or empty in every column read): yfinance writes
+    /// them for market holidays.
+    NullRows,
+    /// A bar dated on a Saturday or a Sunday: no exchange trades then, so it is most often a
+    /// timestamp converted to another time zone (`--timezone` reads it as the exchange's date).
+    WeekendBar,
     /// Open or close outside the high–low range, or high below low.
     OhlcOutsideRange,
     /// Open = high = low = close with zero volume: no trading that day.
     FlatZeroVolume,
+    /// A flat zero-volume bar repeating the previous close: a vendor's placeholder for a
+    /// market holiday rather than a day of trading.
+    HolidayPlaceholder,
     /// More than four calendar days between two consecutive bars.
     Gap,
     /// A close more than 50% above or below the previous close.
@@ -36,8 +45,11 @@ impl DefectKind {
         match self {
             DefectKind::UnsortedRows => "unsorted_rows",
             DefectKind::DuplicateRows => "duplicate_rows",
+            DefectKind::NullRows => "null_rows",
+            DefectKind::WeekendBar => "weekend_bar",
             DefectKind::OhlcOutsideRange => "ohlc_outside_range",
             DefectKind::FlatZeroVolume => "flat_zero_volume",
+            DefectKind::HolidayPlaceholder => "holiday_placeholder",
             DefectKind::Gap => "gap",
             DefectKind::Jump => "jump",
             DefectKind::PartialLastBar => "partial_last_bar",
@@ -52,9 +64,16 @@ impl DefectKind {
             DefectKind::DuplicateRows => {
                 "identical repeats dropped (differing repeats are an error)"
             }
+            DefectKind::NullRows => "dropped (no prices that day: nothing is invented)",
+            DefectKind::WeekendBar => {
+                "kept (a shifted time stamp? pass --timezone, the exchange's time zone)"
+            }
             DefectKind::OhlcOutsideRange => "kept as written (futures settle outside the range)",
             DefectKind::FlatZeroVolume => {
                 "kept (no trading that day; fills still happen at its price)"
+            }
+            DefectKind::HolidayPlaceholder => {
+                "kept (a fill there happens at the repeated price; cut it with --from/--to)"
             }
             DefectKind::Gap => "kept (no bars invented; the last close marks the gap)",
             DefectKind::Jump => "kept (check for splits, rolls or bad ticks; cut with --from/--to)",
@@ -63,17 +82,44 @@ impl DefectKind {
     }
 }
 
-/// One kind of defect found in a file: how often, and where first.
+/// One row, or pair of consecutive rows, showing a defect.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Occurrence {
+    /// Where it is in the file: the line of a CSV (the header is line 1), the row of a table.
+    pub line: usize,
+    /// The date of the first bar it concerns (the earlier bar of a gap or a jump).
+    pub since: Date,
+    /// The date of the last bar it concerns.
+    pub date: Date,
+    /// What it is, in words.
+    pub example: String,
+}
+
+/// One kind of defect found in a file, with every occurrence in file order: a run counts only
+/// those on the bars it uses ([`FileReport::within`]), and `data check` can list them all.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Defect {
     /// The kind.
     pub kind: DefectKind,
+    /// Each occurrence, never none.
+    pub occurrences: Vec<Occurrence>,
+}
+
+impl Defect {
     /// How many rows (or gaps) show it.
-    pub count: usize,
-    /// The file line of the first occurrence (the header is line 1).
-    pub first_line: usize,
-    /// The first occurrence, in words.
-    pub example: String,
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.occurrences.len()
+    }
+
+    /// The first occurrence.
+    ///
+    /// # Panics
+    /// Never for a defect of a [`FileReport`], which holds at least one occurrence of each.
+    #[must_use]
+    pub fn first(&self) -> &Occurrence {
+        &self.occurrences[0]
+    }
 }
 
 /// What the loader found in one file.
@@ -106,7 +152,48 @@ impl FileReport {
         self.defects
             .iter()
             .find(|d| d.kind == kind)
-            .map_or(0, |d| d.count)
+            .map_or(0, Defect::count)
+    }
+
+    /// The report of the bars from `first` to `last` alone, `dates` being the file's: what a
+    /// run on that calendar uses, so that neither its rows nor its defects count the part of
+    /// the file the run leaves out.
+    #[must_use]
+    pub fn within(&self, dates: &[Date], first: Date, last: Date) -> FileReport {
+        let (start, end) = (
+            dates.partition_point(|d| *d < first),
+            dates.partition_point(|d| *d <= last),
+        );
+        if start == 0 && end == dates.len() {
+            return self.clone();
+        }
+        let defects = self
+            .defects
+            .iter()
+            .filter_map(|d| {
+                let occurrences: Vec<Occurrence> = d
+                    .occurrences
+                    .iter()
+                    .filter(|o| o.since >= first && o.date <= last)
+                    .cloned()
+                    .collect();
+                (!occurrences.is_empty()).then_some(Defect {
+                    kind: d.kind,
+                    occurrences,
+                })
+            })
+            .collect();
+        FileReport {
+            rows: end.saturating_sub(start),
+            first_date: dates.get(start).copied().unwrap_or(first),
+            last_date: end
+                .checked_sub(1)
+                .and_then(|i| dates.get(i))
+                .copied()
+                .unwrap_or(last),
+            defects,
+            ..self.clone()
+        }
     }
 }
 
@@ -117,22 +204,35 @@ pub(super) struct DefectLog {
 }
 
 impl DefectLog {
-    /// Records one occurrence; the first one keeps its line and description.
-    pub(super) fn note(&mut self, kind: DefectKind, line: usize, example: impl FnOnce() -> String) {
-        if let Some(d) = self.defects.iter_mut().find(|d| d.kind == kind) {
-            d.count += 1;
-        } else {
-            self.defects.push(Defect {
+    /// Records one occurrence at `line`, concerning the bars from `since` to `date`.
+    pub(super) fn note(
+        &mut self,
+        kind: DefectKind,
+        line: usize,
+        (since, date): (Date, Date),
+        example: String,
+    ) {
+        let occurrence = Occurrence {
+            line,
+            since,
+            date,
+            example,
+        };
+        match self.defects.iter_mut().find(|d| d.kind == kind) {
+            Some(d) => d.occurrences.push(occurrence),
+            None => self.defects.push(Defect {
                 kind,
-                count: 1,
-                first_line: line,
-                example: example(),
-            });
+                occurrences: vec![occurrence],
+            }),
         }
     }
 
+    /// The defects in the order of [`DefectKind`], each one's occurrences in file order.
     pub(super) fn into_sorted(mut self) -> Vec<Defect> {
         self.defects.sort_by_key(|d| d.kind);
+        for d in &mut self.defects {
+            d.occurrences.sort_by_key(|o| o.line);
+        }
         self.defects
     }
 }

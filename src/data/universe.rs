@@ -93,6 +93,16 @@ impl Universe {
         Ok(Universe { dates, series })
     }
 
+    /// Lays `bars` on this calendar as one more series, without changing the calendar, and
+    /// returns its index.
+    ///
+    /// # Panics
+    /// `bars` starts after the calendar's first date (the caller checks that it covers it).
+    pub fn add(&mut self, bars: &Bars, prices: PriceMode) -> usize {
+        self.series.push(align_one(bars, &self.dates, prices));
+        self.series.len() - 1
+    }
+
     /// Number of bars on the calendar.
     #[must_use]
     pub fn len(&self) -> usize {

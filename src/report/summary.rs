@@ -135,6 +135,10 @@ pub struct DatasetInfo {
 pub struct BenchmarkInfo {
     /// Its symbol.
     pub symbol: String,
+    /// Why it is not the default benchmark, where it is not (the default's history is
+    /// shorter than the run's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Its equity at the last close, from the same starting cash.
     pub final_equity: f64,
     /// Its statistics.
@@ -225,7 +229,11 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
                 .files
                 .iter()
                 .map(|f| {
-                    let counts = f.defects.iter().map(|d| (d.kind.key(), d.count)).collect();
+                    let counts = f
+                        .defects
+                        .iter()
+                        .map(|d| (d.kind.key(), d.count()))
+                        .collect();
                     (f.symbol.clone(), counts)
                 })
                 .collect(),

@@ -467,6 +467,9 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
             ),
         ));
     }
+    if let Some(note) = &summary.benchmark.note {
+        lines.push(("benchmark", note.clone()));
+    }
     if !d.close_only.is_empty() {
         lines.push((
             "close-only",

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike as _, NaiveDateTime};
+use chrono_tz::Tz;
 
 use super::MAX_CELL_CHARS;
 use super::header::Column;
@@ -35,9 +36,9 @@ impl DateStyle {
         DateStyle::MonthName,
     ];
 
-    fn parse(self, text: &str) -> Option<Date> {
+    fn parse(self, text: &str, zone: Option<Tz>) -> Option<Date> {
         match self {
-            DateStyle::Iso => parse_iso_date(text),
+            DateStyle::Iso => parse_iso_date(text, zone),
             DateStyle::Dotted => {
                 let (day, time) = text.split_once(' ').unwrap_or((text, ""));
                 let time_ok = time.is_empty()
@@ -71,19 +72,27 @@ impl DateStyle {
     }
 }
 
-/// Reads the date cells of a file: in `--date-format` if given, else in the style of the
-/// first data row, which every later row must share.
+/// Reads the date cells of a file: in the style of the first data row, which every later
+/// row must share. That style is `--date-format` where it is given, except in a file whose
+/// first date is ISO (`2024-01-02`), which cannot be misread whatever the format says: so a
+/// folder of day-first files and ISO ones runs with one `--date-format`.
 pub(super) struct DateReader<'f> {
     format: Option<&'f str>,
+    /// The exchange's time zone, into which a time stamp with an offset is converted.
+    zone: Option<Tz>,
     /// The style of the first data row, with its line and cell.
     style: Option<(DateStyle, usize, String)>,
+    /// A date has been read: the first decides the style of the file.
+    read_one: bool,
 }
 
 impl<'f> DateReader<'f> {
-    pub(super) fn new(format: Option<&'f str>) -> Self {
+    pub(super) fn new(format: Option<&'f str>, zone: Option<Tz>) -> Self {
         DateReader {
             format,
+            zone,
             style: None,
+            read_one: false,
         }
     }
 
@@ -92,9 +101,12 @@ impl<'f> DateReader<'f> {
         if text.is_empty() || text.len() > MAX_CELL_CHARS {
             return false;
         }
+        let iso = || DateStyle::Iso.parse(text, self.zone).is_some();
         match self.format {
-            Some(format) => parse_with(text, format).is_some(),
-            None => DateStyle::ALL.iter().any(|s| s.parse(text).is_some()),
+            Some(format) => parse_with(text, format).is_some() || iso(),
+            None => DateStyle::ALL
+                .iter()
+                .any(|s| s.parse(text, self.zone).is_some()),
         }
     }
 
@@ -116,13 +128,23 @@ impl<'f> DateReader<'f> {
         let parsed = if text.len() > MAX_CELL_CHARS {
             None
         } else if let Some(format) = self.format {
-            parse_with(text, format)
+            let parsed = parse_with(text, format);
+            match DateStyle::Iso.parse(text, self.zone) {
+                Some(date) if parsed.is_none() && !self.read_one => {
+                    // From here on the file is read as ISO, which the format cannot override.
+                    self.format = None;
+                    self.style = Some((DateStyle::Iso, line, excerpt(text)));
+                    Some(date)
+                }
+                _ => parsed,
+            }
         } else if let Some((style, _, _)) = &self.style {
-            style.parse(text)
+            style.parse(text, self.zone)
         } else {
+            let zone = self.zone;
             let found = DateStyle::ALL
                 .into_iter()
-                .find_map(|style| style.parse(text).map(|date| (style, date)));
+                .find_map(|style| style.parse(text, zone).map(|date| (style, date)));
             if let Some((style, _)) = found {
                 self.style = Some((style, line, excerpt(text)));
             }
@@ -135,6 +157,7 @@ impl<'f> DateReader<'f> {
                 format!("date {} in column {at} {}", excerpt(text), self.hint(text)),
             ));
         };
+        self.read_one = true;
         if !YEARS.contains(&date.year()) {
             let todo = if self.format.is_some() {
                 "a two-digit year? Use %y in --date-format"
@@ -198,9 +221,11 @@ fn parse_with(text: &str, format: &str) -> Option<Date> {
     })
 }
 
-/// An ISO date, or an ISO date-time with or without an offset (the calendar date as written,
-/// no time-zone conversion).
-fn parse_iso_date(text: &str) -> Option<Date> {
+/// An ISO date, or an ISO date-time with or without an offset. A time stamp with an offset is
+/// an instant: with the exchange's time `zone` it is read as the date there
+/// (`2015-06-30 22:00:00+00:00` is 2015-07-01 in `Europe/Berlin`); without one, as the calendar
+/// date written (weekend bars, counted as defects, show when that is wrong).
+fn parse_iso_date(text: &str, zone: Option<Tz>) -> Option<Date> {
     const WITH_OFFSET: [&str; 4] = [
         "%Y-%m-%d %H:%M:%S%.f%:z",
         "%Y-%m-%dT%H:%M:%S%.f%:z",
@@ -220,16 +245,18 @@ fn parse_iso_date(text: &str) -> Option<Date> {
     let text = text
         .strip_suffix('Z')
         .map_or(Cow::Borrowed(text), |t| Cow::Owned(format!("{t}+00:00")));
-    let full = WITH_OFFSET
+    let stamped = WITH_OFFSET
         .iter()
-        .find_map(|f| DateTime::parse_from_str(&text, f).ok())
-        .map(|d| d.naive_local().date())
-        .or_else(|| {
-            WITHOUT_OFFSET
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
-                .map(|d| d.date())
-        });
+        .find_map(|f| DateTime::parse_from_str(&text, f).ok());
+    if let (Some(stamp), Some(zone)) = (stamped, zone) {
+        return Some(stamp.with_timezone(&zone).date_naive());
+    }
+    let full = stamped.map(|d| d.naive_local().date()).or_else(|| {
+        WITHOUT_OFFSET
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
+            .map(|d| d.date())
+    });
     full.filter(|d| *d == date)
 }
 
@@ -272,19 +299,42 @@ mod tests {
             "2024-03-01T21:00:00Z",
             "2024-03-01 09:30",
         ] {
-            assert_eq!(parse_iso_date(text), Some(day), "{text}");
+            assert_eq!(parse_iso_date(text, None), Some(day), "{text}");
         }
-        assert_eq!(parse_iso_date("01/03/2024"), None);
-        assert_eq!(parse_iso_date("2024-03-01 garbage"), None);
-        assert_eq!(parse_iso_date("24-03-01 00:00:00"), None, "two-digit year");
+        assert_eq!(parse_iso_date("01/03/2024", None), None);
+        assert_eq!(parse_iso_date("2024-03-01 garbage", None), None);
+        assert_eq!(
+            parse_iso_date("24-03-01 00:00:00", None),
+            None,
+            "two-digit year"
+        );
+    }
+
+    #[test]
+    fn a_time_stamp_with_an_offset_is_read_as_the_date_of_the_exchange_zone() {
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        let new_york: chrono_tz::Tz = "America/New_York".parse().unwrap();
+        // Midnight in Berlin, summer (UTC+2) and winter (UTC+1), written in UTC.
+        let summer = "2015-06-30 22:00:00+00:00";
+        let winter = "2015-12-31T23:00:00Z";
+        assert_eq!(parse_iso_date(summer, None), Some(day(2015, 6, 30)));
+        assert_eq!(parse_iso_date(summer, Some(berlin)), Some(day(2015, 7, 1)));
+        assert_eq!(parse_iso_date(winter, Some(berlin)), Some(day(2016, 1, 1)));
+        // Midnight in New York written in UTC; and a plain date, which has no instant.
+        let york = "2015-07-01 04:00:00+00:00";
+        assert_eq!(parse_iso_date(york, Some(new_york)), Some(day(2015, 7, 1)));
+        assert_eq!(
+            parse_iso_date("2015-07-01", Some(berlin)),
+            Some(day(2015, 7, 1))
+        );
     }
 
     #[test]
     fn unambiguous_styles_need_four_digit_years() {
         let jan2 = Some(day(2025, 1, 2));
-        assert_eq!(DateStyle::Dotted.parse("2025.01.02"), jan2);
-        assert_eq!(DateStyle::Dotted.parse("2025.01.02 00:00"), jan2);
-        assert_eq!(DateStyle::Compact.parse("20250102"), jan2);
+        assert_eq!(DateStyle::Dotted.parse("2025.01.02", None), jan2);
+        assert_eq!(DateStyle::Dotted.parse("2025.01.02 00:00", None), jan2);
+        assert_eq!(DateStyle::Compact.parse("20250102", None), jan2);
         for text in [
             "Jan 02, 2025",
             "January 2, 2025",
@@ -293,11 +343,11 @@ mod tests {
             "2 January 2025",
             "2-Jan-2025",
         ] {
-            assert_eq!(DateStyle::MonthName.parse(text), jan2, "{text}");
+            assert_eq!(DateStyle::MonthName.parse(text, None), jan2, "{text}");
         }
-        assert_eq!(DateStyle::MonthName.parse("Jan 02, 25"), None);
-        assert_eq!(DateStyle::MonthName.parse("Jan 02, 12025"), None);
-        assert_eq!(DateStyle::Compact.parse("2025012"), None);
-        assert_eq!(DateStyle::Dotted.parse("02.01.2025"), None);
+        assert_eq!(DateStyle::MonthName.parse("Jan 02, 25", None), None);
+        assert_eq!(DateStyle::MonthName.parse("Jan 02, 12025", None), None);
+        assert_eq!(DateStyle::Compact.parse("2025012", None), None);
+        assert_eq!(DateStyle::Dotted.parse("02.01.2025", None), None);
     }
 }

@@ -193,7 +193,7 @@ impl<'a> Header<'a> {
                 .next()
                 .and_then(|(_, c)| c.ok())
                 .unwrap_or_default();
-            if DateReader::new(options.date_format.as_deref()).reads(&first) {
+            if DateReader::new(options.date_format.as_deref(), options.timezone).reads(&first) {
                 return Err(Error::data_line(
                     path,
                     line,

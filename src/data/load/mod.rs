@@ -64,6 +64,8 @@ mod text;
 
 use std::path::Path;
 
+use chrono::{Datelike as _, Weekday};
+
 use self::dates::DateReader;
 use self::header::{Header, Role};
 use self::rows::RowReader;
@@ -84,6 +86,9 @@ pub struct LoadOptions {
     pub from: Option<Date>,
     /// Keep bars on or before this date (the way to drop a partial last day).
     pub to: Option<Date>,
+    /// The exchange's time zone: a time stamp with an offset (`2015-06-30 22:00:00+00:00`) is
+    /// read as the date there (2015-07-01 in `Europe/Berlin`), not as the date written.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 /// One row that survived date parsing and the date cut, with the file line it came from.
@@ -160,7 +165,8 @@ pub(super) fn load_values(
         header: &header,
         options,
         values,
-        dates: DateReader::new(options.date_format.as_deref()),
+        dates: DateReader::new(options.date_format.as_deref(), options.timezone),
+        nulls: Vec::new(),
     };
     let (mut rows, data_rows) = reader.read_all(lines)?;
     if data_rows == 0 {
@@ -170,6 +176,14 @@ pub(super) fn load_values(
         ));
     }
     let mut log = DefectLog::default();
+    for (line, date) in reader.nulls {
+        log.note(
+            DefectKind::NullRows,
+            line,
+            (date, date),
+            format!("{date}: no values (a market holiday?)"),
+        );
+    }
     sort_and_dedup(path, &mut rows, &mut log)?;
     let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
         return Err(Error::data_file(
@@ -217,9 +231,12 @@ pub(super) fn load_values(
 fn sort_and_dedup(path: &Path, rows: &mut Vec<Row>, log: &mut DefectLog) -> Result<()> {
     for pair in rows.windows(2) {
         if pair[1].date < pair[0].date {
-            log.note(DefectKind::UnsortedRows, pair[1].line, || {
-                format!("{} after {}", pair[1].date, pair[0].date)
-            });
+            log.note(
+                DefectKind::UnsortedRows,
+                pair[1].line,
+                (pair[1].date, pair[1].date),
+                format!("{} after {}", pair[1].date, pair[0].date),
+            );
         }
     }
     rows.sort_by_key(|r| r.date);
@@ -241,9 +258,12 @@ fn sort_and_dedup(path: &Path, rows: &mut Vec<Row>, log: &mut DefectLog) -> Resu
                     ),
                 ));
             }
-            log.note(DefectKind::DuplicateRows, row.line, || {
-                format!("{} repeated", row.date)
-            });
+            log.note(
+                DefectKind::DuplicateRows,
+                row.line,
+                (row.date, row.date),
+                format!("{} repeated", row.date),
+            );
             continue;
         }
         kept.push(row);
@@ -252,18 +272,30 @@ fn sort_and_dedup(path: &Path, rows: &mut Vec<Row>, log: &mut DefectLog) -> Resu
     Ok(())
 }
 
-/// Records the defects that are kept: range violations, flat zero-volume bars, gaps, jumps and
-/// a likely partial last bar.
+/// Records the defects that are kept: range violations, weekend bars, flat zero-volume bars
+/// and holiday placeholders, gaps, jumps and a likely partial last bar.
 fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log: &mut DefectLog) {
     const TOLERANCE: f64 = 1e-9;
-    for row in rows {
+    for (i, row) in rows.iter().enumerate() {
+        let on = (row.date, row.date);
+        if matches!(row.date.weekday(), Weekday::Sat | Weekday::Sun) {
+            log.note(
+                DefectKind::WeekendBar,
+                row.line,
+                on,
+                format!("{} is a {}", row.date, row.date.weekday()),
+            );
+        }
         if close_only {
-            break;
+            continue;
         }
         let slack = TOLERANCE * row.high;
         let outside = |p: f64| p > row.high + slack || p < row.low - slack;
         if row.high < row.low - slack || outside(row.open) || outside(row.close) {
-            log.note(DefectKind::OhlcOutsideRange, row.line, || {
+            log.note(
+                DefectKind::OhlcOutsideRange,
+                row.line,
+                on,
                 format!(
                     "{}: open {} high {} low {} close {}",
                     row.date,
@@ -271,30 +303,54 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log
                     readable(row.high),
                     readable(row.low),
                     readable(row.close)
-                )
-            });
+                ),
+            );
         }
         let flat = row.open == row.high && row.high == row.low && row.low == row.close;
         if has_volume && flat && row.volume == 0.0 {
-            log.note(DefectKind::FlatZeroVolume, row.line, || {
-                format!(
-                    "{}: O = H = L = C = {} with volume 0",
-                    row.date,
-                    readable(row.close)
-                )
-            });
+            let repeated = i.checked_sub(1).filter(|&p| rows[p].close == row.close);
+            match repeated {
+                Some(p) => log.note(
+                    DefectKind::HolidayPlaceholder,
+                    row.line,
+                    (rows[p].date, row.date),
+                    format!(
+                        "{}: the close of {} ({}) repeated with volume 0",
+                        row.date,
+                        rows[p].date,
+                        readable(row.close)
+                    ),
+                ),
+                None => log.note(
+                    DefectKind::FlatZeroVolume,
+                    row.line,
+                    on,
+                    format!(
+                        "{}: O = H = L = C = {} with volume 0",
+                        row.date,
+                        readable(row.close)
+                    ),
+                ),
+            }
         }
     }
     for pair in rows.windows(2) {
+        let span = (pair[0].date, pair[1].date);
         let days = (pair[1].date - pair[0].date).num_days();
         if days > 4 {
-            log.note(DefectKind::Gap, pair[1].line, || {
-                format!("{days} days from {} to {}", pair[0].date, pair[1].date)
-            });
+            log.note(
+                DefectKind::Gap,
+                pair[1].line,
+                span,
+                format!("{days} days from {} to {}", pair[0].date, pair[1].date),
+            );
         }
         let change = pair[1].close / pair[0].close - 1.0;
         if values != Values::Rates && change.abs() > 0.5 {
-            log.note(DefectKind::Jump, pair[1].line, || {
+            log.note(
+                DefectKind::Jump,
+                pair[1].line,
+                span,
                 format!(
                     "{}: close {} after {} ({}{}%)",
                     pair[1].date,
@@ -302,11 +358,19 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log
                     readable(pair[0].close),
                     if change > 0.0 { "+" } else { "" },
                     readable((change * 100.0).round())
-                )
-            });
+                ),
+            );
         }
     }
-    if has_volume && rows.len() > 20 {
+    if has_volume {
+        partial_last_bar(rows, log);
+    }
+}
+
+/// Records a last bar whose volume is under half the median of the 20 before it: likely an
+/// intraday snapshot rather than a close.
+fn partial_last_bar(rows: &[Row], log: &mut DefectLog) {
+    if rows.len() > 20 {
         let last = &rows[rows.len() - 1];
         let mut recent: Vec<f64> = rows[rows.len() - 21..rows.len() - 1]
             .iter()
@@ -315,14 +379,17 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log
         recent.sort_by(f64::total_cmp);
         let median = f64::midpoint(recent[9], recent[10]);
         if median > 0.0 && last.volume < 0.5 * median {
-            log.note(DefectKind::PartialLastBar, last.line, || {
+            log.note(
+                DefectKind::PartialLastBar,
+                last.line,
+                (rows[rows.len() - 21].date, last.date),
                 format!(
                     "{}: volume {} is {:.0}% of the 20-day median",
                     last.date,
                     readable(last.volume),
                     100.0 * last.volume / median
-                )
-            });
+                ),
+            );
         }
     }
 }

@@ -31,6 +31,14 @@ pub(super) struct RowReader<'h, 'a> {
     pub(super) options: &'h LoadOptions,
     pub(super) values: super::Values,
     pub(super) dates: DateReader<'h>,
+    /// The rows with a date and no value (`null`, `NaN` or empty in every other column):
+    /// their line and date.
+    pub(super) nulls: Vec<(usize, crate::Date)>,
+}
+
+/// A cell that says "no value": empty, `null` (Yahoo's and yfinance's) or `NaN` (pandas').
+fn is_null(cell: &str) -> bool {
+    cell.is_empty() || cell.eq_ignore_ascii_case("null") || cell.eq_ignore_ascii_case("nan")
 }
 
 impl<'a> RowReader<'_, 'a> {
@@ -113,6 +121,12 @@ impl<'a> RowReader<'_, 'a> {
             && let Some(missing) = header.columns.iter().find(|c| c.index >= row.count)
         {
             return Err(self.cut_short(line, row, missing));
+        }
+        if header.columns.iter().zip(&row.cells).all(|(column, cell)| {
+            matches!(column.role, Role::Date | Role::Time) || cell.as_deref().is_some_and(is_null)
+        }) {
+            self.nulls.push((line, date));
+            return Ok(None);
         }
         if let Some(slot) = header.slot(Role::Time) {
             let column = &header.columns[slot];
