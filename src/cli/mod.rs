@@ -79,6 +79,11 @@ pub struct DataArgs {
     /// Keep bars on or before this date (YYYY-MM-DD): the way to drop a partial last day.
     #[arg(long, value_name = "DATE")]
     to: Option<crate::Date>,
+    /// What each bar covers: the files' days, or weeks (ISO, Monday to Sunday) or calendar
+    /// months of them, each dated on its last trading day; statistics are annualised with
+    /// 252, 52 or 12 bars a year.
+    #[arg(long, value_enum, default_value_t = crate::data::BarLength::Daily)]
+    bars: crate::data::BarLength,
 }
 
 /// What a strategy runs on and with which parameters: shared by `run`, `sweep`,
@@ -191,6 +196,7 @@ impl DataArgs {
             date_format: self.date_format.clone(),
             from: self.from,
             to: self.to,
+            bars: self.bars,
         })
     }
 }

@@ -69,7 +69,7 @@ use self::header::{Header, Role};
 use self::rows::RowReader;
 use self::text::{Lines, decode, read_file};
 use super::defects::DefectLog;
-use super::{Bars, DefectKind, FileReport, readable};
+use super::{BarLength, Bars, DefectKind, FileReport, readable};
 use crate::{Date, Error, Result};
 
 /// Longest cell read as a number or a date; longer ones are refused without being parsed.
@@ -84,6 +84,9 @@ pub struct LoadOptions {
     pub from: Option<Date>,
     /// Keep bars on or before this date (the way to drop a partial last day).
     pub to: Option<Date>,
+    /// What each bar of a run covers: [`crate::data::Dataset::load`] resamples the daily rows,
+    /// once cut to `from`..=`to`, to it; [`load_bars`] reads them as they are.
+    pub bars: BarLength,
 }
 
 /// One row that survived date parsing and the date cut, with the file line it came from.
