@@ -169,7 +169,7 @@ pub struct Outcome {
     pub run: Run,
     /// Round trips.
     pub trades: Vec<Trade>,
-    /// Daily simple returns of the equity curve.
+    /// Simple returns of the equity curve, bar to bar.
     pub returns: Vec<f64>,
     /// Return and risk statistics (the activity statistics are the report's, from the run and
     /// the trades: a sweep, which ranks thousands of runs, does not need them).
@@ -319,7 +319,13 @@ pub fn measure(
     let dates = &universe.dates[first..];
     let trades = trades::round_trips(&run, universe, first, request.engine.fill);
     let returns = metrics::simple_returns(&run.equity);
-    let performance = metrics::performance_from(dates, &run.equity, &returns, request.risk_free);
+    let performance = metrics::performance_from(
+        dates,
+        &run.equity,
+        &returns,
+        request.risk_free,
+        request.load.bars,
+    );
     Ok(Outcome {
         first,
         run,
@@ -406,7 +412,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         files: &files,
         metrics: Metrics {
             performance,
-            activity: metrics::activity(&run, &trades),
+            activity: metrics::activity(&run, &trades, request.load.bars),
         },
         benchmark: BenchmarkInfo {
             symbol: benchmark,
@@ -416,9 +422,15 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
                 &benchmark_equity,
                 &benchmark_returns,
                 request.risk_free,
+                request.load.bars,
             ),
         },
-        benchmark_metrics: metrics::relative(&returns, &benchmark_returns, request.risk_free),
+        benchmark_metrics: metrics::relative(
+            &returns,
+            &benchmark_returns,
+            request.risk_free,
+            request.load.bars,
+        ),
         stress_windows: stress::measure(&windows, &universe.dates, &run.equity, &benchmark_equity),
         events,
     });

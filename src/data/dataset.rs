@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::load::{Values, load_values};
 use super::manifest::{MANIFEST_FILE, PriceUnit, Units};
-use super::{Bars, FileReport, LoadOptions, Manifest, PriceMode, Universe, resample};
+use super::{Bars, FileReport, LoadOptions, Manifest, PriceMode, Universe, aggregate};
 use crate::{Error, Result};
 
 /// The files of a dataset, one per symbol (file stem = symbol), plus its manifest if any.
@@ -198,8 +198,8 @@ impl Dataset {
 
     /// Loads one symbol's file, in the currency's unit: prices the manifest's `[units]` gives
     /// in pence or cents are divided by 100 (volumes are not). The validated daily rows are
-    /// then resampled to `options.bars` (see [`resample`]), each symbol on its own before
-    /// alignment: a period ends on the last day of it in this file. Where two files' weeks end
+    /// then aggregated into bars of `options.bars` (see [`aggregate`]), each symbol on its own
+    /// before alignment: a period ends on the last day of it in this file. Where two files' weeks end
     /// on different days (a holiday in one market only), the calendar holds both days and each
     /// symbol misses a bar on the other's, counted as any missing bar. The [`FileReport`]
     /// describes the daily file, as written.
@@ -218,7 +218,7 @@ impl Dataset {
             Values::Prices { divisor }
         };
         let (daily, report) = load_values(path, symbol, options, values)?;
-        Ok((resample(daily, options.bars), report))
+        Ok((aggregate(daily, options.bars), report))
     }
 
     /// The unit the manifest gives `symbol`'s prices in, when it is not the currency's

@@ -12,7 +12,7 @@ pub use dataset::{Dataset, is_rate};
 pub use defects::{Defect, DefectKind, FileReport};
 pub use load::{LoadOptions, load_bars};
 pub use manifest::{MANIFEST_FILE, Manifest};
-pub use resample::{BarLength, resample};
+pub use resample::{BarLength, aggregate};
 pub use universe::{PriceMode, Series, Universe};
 
 use crate::Date;

@@ -1,5 +1,5 @@
-//! Weekly and monthly bars built from one symbol's validated daily [`Bars`], for strategies
-//! that decide once a week or once a month.
+//! Resampling: weekly and monthly bars aggregated from one symbol's validated daily [`Bars`],
+//! for strategies that decide once a week or once a month.
 //!
 //! A period is an ISO week (Monday to Sunday) or a calendar month. Its bar takes the first
 //! open, the highest high, the lowest low, the last close and the last `Adj Close` of the
@@ -80,10 +80,10 @@ impl BarLength {
     }
 }
 
-/// `daily` resampled to bars of `length` (see the module's rules); daily bars are returned as
+/// `daily` aggregated into bars of `length` (see the module's rules); daily bars are returned as
 /// they are.
 #[must_use]
-pub fn resample(daily: Bars, length: BarLength) -> Bars {
+pub fn aggregate(daily: Bars, length: BarLength) -> Bars {
     if length == BarLength::Daily {
         return daily;
     }
@@ -172,7 +172,7 @@ mod tests {
             "2024-01-19",
             "2024-01-22",
         ];
-        let weekly = resample(daily(&days), BarLength::Weekly);
+        let weekly = aggregate(daily(&days), BarLength::Weekly);
         let dates: Vec<String> = weekly.dates.iter().map(ToString::to_string).collect();
         assert_eq!(dates, ["2024-01-12", "2024-01-19", "2024-01-22"]);
         assert_eq!(
@@ -198,7 +198,7 @@ mod tests {
             "2025-01-02",
             "2025-01-03",
         ];
-        let weekly = resample(daily(&days), BarLength::Weekly);
+        let weekly = aggregate(daily(&days), BarLength::Weekly);
         assert_eq!(weekly.dates, [date("2024-12-27"), date("2025-01-03")]);
     }
 
@@ -212,7 +212,7 @@ mod tests {
             "2024-09-03",
             "2024-09-04",
         ];
-        let monthly = resample(daily(&days), BarLength::Monthly);
+        let monthly = aggregate(daily(&days), BarLength::Monthly);
         assert_eq!(monthly.dates, [date("2024-08-30"), date("2024-09-04")]);
         assert_eq!(monthly.open, [10.0, 13.0]);
         assert_eq!(monthly.close, [17.0, 19.0]);
@@ -224,7 +224,7 @@ mod tests {
         // A spike inside the week: the week's high and low are the extremes of any day.
         bars.high[1] = 40.0;
         bars.low[1] = 0.5;
-        let weekly = resample(bars, BarLength::Weekly);
+        let weekly = aggregate(bars, BarLength::Weekly);
         assert_eq!(weekly.high, [40.0, 23.0]);
         assert_eq!(weekly.low, [0.5, 4.0]);
         assert_eq!(weekly.volume, Some(vec![100.0 + 200.0 + 300.0, 400.0]));
@@ -238,7 +238,7 @@ mod tests {
         bars.high.clone_from(&bars.close);
         bars.low.clone_from(&bars.close);
         bars.volume = None;
-        let monthly = resample(bars, BarLength::Monthly);
+        let monthly = aggregate(bars, BarLength::Monthly);
         assert!(monthly.close_only);
         assert_eq!(monthly.close, [17.0, 18.0]);
         for prices in [&monthly.open, &monthly.high, &monthly.low] {
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn daily_bars_are_returned_as_they_are() {
         let bars = daily(&["2024-05-30", "2024-05-31", "2024-06-03"]);
-        assert_eq!(resample(bars.clone(), BarLength::Daily), bars);
+        assert_eq!(aggregate(bars.clone(), BarLength::Daily), bars);
     }
 
     #[test]
