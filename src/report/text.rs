@@ -207,9 +207,8 @@ fn bars_label(bars: BarLength) -> Option<String> {
         BarLength::Monthly => "calendar month",
     };
     Some(format!(
-        "{}: one bar per {period} of the daily files, dated on its last trading day (first \
-         open, highest high, lowest low, last close, summed volume; adjusted by its last day's \
-         Adj Close / Close); statistics annualised with {} bars a year",
+        "{}: one bar per {period} of the daily files, dated on its last trading day; \
+         statistics annualised with {} bars a year",
         bars.name(),
         bars.periods_per_year()
     ))
