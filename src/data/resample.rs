@@ -152,7 +152,7 @@ mod tests {
             high: n(|i| 20.0 + i),
             low: n(|i| i + 1.0),
             close: n(|i| 15.0 + i),
-            adj_close: Some(n(|i| (15.0 + i) / 2.0)),
+            adj_close: Some(n(|i| 0.5 * (15.0 + i))),
             volume: Some(n(|i| 100.0 * (i + 1.0))),
             close_only: false,
         }
