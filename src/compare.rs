@@ -13,7 +13,7 @@
 //!
 //! An option added within a schema, with a default that is what every earlier run did
 //! (`options.bars`: daily), needs no new version: a summary without it is read as having the
-//! default ([`DEFAULTED`]), so an earlier daily baseline still matches a daily run, value for
+//! default (`DEFAULTED`), so an earlier daily baseline still matches a daily run, value for
 //! value, and a weekly run against it is drift, as any other changed option.
 
 use std::collections::BTreeMap;
