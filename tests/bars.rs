@@ -171,3 +171,24 @@ fn every_command_on_the_data_takes_bars() {
         "a bar length clap does not know"
     );
 }
+
+#[test]
+fn the_monte_carlo_paths_of_a_weekly_run_are_weekly_as_its_history() {
+    use backtest::data::{BarLength, Dataset, Manifest, PriceMode};
+    let seed = Manifest::read(&common::sample())
+        .unwrap()
+        .unwrap()
+        .seed
+        .unwrap();
+    let mut request = backtest::run::RunRequest::new("buy-and-hold", common::sample());
+    request.load.bars = BarLength::Weekly;
+    let symbols = ["GLD".to_string(), "SPY".to_string()];
+    let history = Dataset::open(&request.data)
+        .unwrap()
+        .universe(&symbols, &request.load, PriceMode::Adjusted)
+        .unwrap()
+        .0;
+    // The sample is the generator's path of its manifest's seed.
+    let path = backtest::robustness::synthetic(&["GLD", "SPY"], seed, &request).unwrap();
+    assert_eq!(path.dates, history.dates);
+}
