@@ -10,6 +10,11 @@
 //! keep guarding every number they hold: values the newer schema added, its version number,
 //! and the fill hash (schema 2 hashes a `fills.csv` with a `kind` column) are reported as
 //! changed with the schema, not as drift, until `backtest baseline update` re-pins them.
+//!
+//! An option added within a schema, with a default that is what every earlier run did
+//! (`options.bars`: daily), needs no new version: a summary without it is read as having the
+//! default (`DEFAULTED`), so an earlier daily baseline still matches a daily run, value for
+//! value, and a weekly run against it is drift, as any other changed option.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -31,6 +36,10 @@ const PRESENT: &str = "present";
 
 /// Paths that may differ between machines without the result differing.
 const IGNORED: [&str; 1] = ["dataset.path"];
+
+/// Options added within the current schema, each under its parent object, with the value a
+/// summary written before it meant.
+const DEFAULTED: [(&str, &str, &str); 1] = [("options", "bars", "daily")];
 
 /// The summaries of one side of a comparison, by strategy, with the file each came from.
 #[derive(Debug, Clone)]
@@ -429,6 +438,12 @@ fn flatten(value: &Value) -> BTreeMap<String, Leaf> {
     let mut out = BTreeMap::new();
     walk(value, "", &mut out);
     out.retain(|path, _| !IGNORED.contains(&path.as_str()));
+    for (parent, key, default) in DEFAULTED {
+        if value.get(parent).is_some_and(Value::is_object) {
+            out.entry(format!("{parent}.{key}"))
+                .or_insert_with(|| Leaf::Text(default.into()));
+        }
+    }
     out
 }
 
@@ -709,6 +724,26 @@ mod tests {
         let flat = flatten(&summary(0.5, "aa"));
         assert!(flat.contains_key("stress_windows.covid.strategy_return"));
         assert!(!flat.contains_key("dataset.path"));
+    }
+
+    #[test]
+    fn a_summary_from_before_the_bars_option_reads_as_daily() {
+        let with = |bars: Option<&str>| {
+            let mut value = summary(0.5, "aa");
+            value["schema_version"] = 2.into();
+            value["options"] = serde_json::json!({"cash": 1000});
+            if let Some(bars) = bars {
+                value["options"]["bars"] = bars.into();
+            }
+            set(&[value])
+        };
+        let before = with(None);
+        let daily = compare(&before, &with(Some("daily")), &Tolerances::default());
+        assert!(!daily.drift, "{:?}", daily.strategies[0].changes);
+        let weekly = compare(&before, &with(Some("weekly")), &Tolerances::default());
+        assert!(weekly.drift);
+        assert_eq!(weekly.strategies[0].changes[0].field, "options.bars");
+        assert_eq!(weekly.strategies[0].changes[0].baseline, "daily");
     }
 
     #[test]

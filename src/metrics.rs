@@ -1,7 +1,8 @@
 //! Performance statistics, with the conventions of empyrical and quantstats (the libraries most
-//! results are quoted in), so numbers can be checked against them: daily simple returns of the
-//! equity curve, [`PERIODS_PER_YEAR`] = 252, standard deviation with ddof = 1, a risk-free rate
-//! given per year and turned into a daily rate geometrically. Every formula is written out in
+//! results are quoted in), so numbers can be checked against them: simple returns of the
+//! equity curve from bar to bar, annualised with the bars in a year of the run's
+//! [`BarLength`] (`P` = 252 daily, 52 weekly, 12 monthly), standard deviation with ddof = 1,
+//! a risk-free rate given per year and turned into a rate per bar geometrically. Every formula is written out in
 //! `docs/METRICS.md`. A ratio whose denominator is zero is `None` (JSON `null`), never infinite,
 //! and so is any statistic that comes out infinite or NaN (an equity curve with an enormous
 //! jump can overflow a sum of returns): every number published is finite.
@@ -9,29 +10,28 @@
 use serde::Serialize;
 
 use crate::Date;
+use crate::data::BarLength;
 use crate::engine::Run;
 use crate::trades::Trade;
-
-/// Trading days in a year: the annualization of every daily statistic here.
-pub const PERIODS_PER_YEAR: f64 = 252.0;
 
 /// Days in a calendar year, for calendar-day CAGR.
 pub const DAYS_PER_YEAR: f64 = 365.25;
 
-/// Return-based statistics of one equity curve.
+/// Return-based statistics of one equity curve; `P` is the bars in a year
+/// ([`BarLength::periods_per_year`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Performance {
     /// final / initial − 1.
     pub total_return: f64,
-    /// (final / initial)^(252 / n) − 1, n = number of daily returns.
+    /// (final / initial)^(P / n) − 1, n = number of returns.
     pub cagr: Option<f64>,
     /// (final / initial)^(365.25 / calendar days) − 1.
     pub cagr_calendar: Option<f64>,
-    /// std(r, ddof = 1) · √252.
+    /// std(r, ddof = 1) · √P.
     pub annual_volatility: Option<f64>,
-    /// mean(r − rf) / std(r − rf) · √252.
+    /// mean(r − rf) / std(r − rf) · √P.
     pub sharpe: Option<f64>,
-    /// mean(r − rf) / √mean(min(r − rf, 0)²) · √252, over all returns.
+    /// mean(r − rf) / √mean(min(r − rf, 0)²) · √P, over all returns.
     pub sortino: Option<f64>,
     /// Deepest fall from a running peak of equity, as a negative fraction (the starting equity
     /// is the first peak).
@@ -88,13 +88,12 @@ pub struct Metrics {
     pub activity: Activity,
 }
 
-/// The strategy measured against its benchmark, from the daily returns of both on the same
-/// dates (empyrical's conventions; `rf` is subtracted from both where it matters).
+/// The strategy measured against its benchmark, from the returns of both on the same bars (empyrical's conventions; `rf` is subtracted from both where it matters).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Relative {
     /// cov(r − rf, b − rf) / var(b − rf), ddof = 1.
     pub beta: Option<f64>,
-    /// (1 + mean((r − rf) − beta · (b − rf)))^252 − 1: the annualized return beta does not explain.
+    /// (1 + mean((r − rf) − beta · (b − rf)))^P − 1: the annualized return beta does not explain.
     pub alpha: Option<f64>,
     /// Pearson correlation of r and b.
     pub correlation: Option<f64>,
@@ -103,20 +102,27 @@ pub struct Relative {
     pub up_capture: Option<f64>,
     /// The same on the days the benchmark fell.
     pub down_capture: Option<f64>,
-    /// std(r − b) · √252.
+    /// std(r − b) · √P.
     pub tracking_error: Option<f64>,
-    /// mean(r − b) / std(r − b) · √252.
+    /// mean(r − b) / std(r − b) · √P.
     pub information_ratio: Option<f64>,
 }
 
-/// Benchmark-relative statistics of `returns` against `benchmark` (same length, same dates).
+/// Benchmark-relative statistics of `returns` against `benchmark` (same length, same dates),
+/// returns over bars of `bars`.
 ///
 /// # Panics
 /// The two series differ in length (a bug in the caller).
 #[must_use]
-pub fn relative(returns: &[f64], benchmark: &[f64], risk_free_annual: f64) -> Relative {
+pub fn relative(
+    returns: &[f64],
+    benchmark: &[f64],
+    risk_free_annual: f64,
+    bars: BarLength,
+) -> Relative {
     assert_eq!(returns.len(), benchmark.len());
-    let rf = daily_rate(risk_free_annual);
+    let periods = bars.periods_per_year() as f64;
+    let rf = rate_per_bar(risk_free_annual, bars);
     let r: Vec<f64> = returns.iter().map(|x| x - rf).collect();
     let b: Vec<f64> = benchmark.iter().map(|x| x - rf).collect();
     let beta = covariance(&r, &b)
@@ -124,7 +130,7 @@ pub fn relative(returns: &[f64], benchmark: &[f64], risk_free_annual: f64) -> Re
         .and_then(|(c, s)| ratio(c, s * s));
     let alpha = beta.and_then(|beta| {
         let unexplained: Vec<f64> = r.iter().zip(&b).map(|(r, b)| r - beta * b).collect();
-        mean(&unexplained).map(|m| (1.0 + m).powf(PERIODS_PER_YEAR) - 1.0)
+        mean(&unexplained).map(|m| (1.0 + m).powf(periods) - 1.0)
     });
     let correlation = covariance(&r, &b)
         .zip(std_dev(&r).zip(std_dev(&b)))
@@ -136,12 +142,12 @@ pub fn relative(returns: &[f64], benchmark: &[f64], risk_free_annual: f64) -> Re
             .filter(|(_, b)| keep(**b))
             .map(|(r, b)| (*r, *b))
             .unzip();
-        annual_return(&mine)
-            .zip(annual_return(&theirs))
+        annual_return(&mine, periods)
+            .zip(annual_return(&theirs, periods))
             .and_then(|(m, t)| ratio(m, t))
     };
     let active: Vec<f64> = returns.iter().zip(benchmark).map(|(r, b)| r - b).collect();
-    let root = PERIODS_PER_YEAR.sqrt();
+    let root = periods.sqrt();
     Relative {
         beta: finite(beta),
         alpha: finite(alpha),
@@ -158,10 +164,11 @@ pub fn relative(returns: &[f64], benchmark: &[f64], risk_free_annual: f64) -> Re
     }
 }
 
-/// Compound annual return of daily returns: (Π(1 + r))^(252 / n) − 1.
-fn annual_return(returns: &[f64]) -> Option<f64> {
+/// Compound annual return of returns over bars of which `periods` make a year:
+/// (Π(1 + r))^(periods / n) − 1.
+fn annual_return(returns: &[f64], periods: f64) -> Option<f64> {
     let growth: f64 = returns.iter().map(|r| 1.0 + r).product();
-    (!returns.is_empty()).then(|| growth.powf(PERIODS_PER_YEAR / returns.len() as f64) - 1.0)
+    (!returns.is_empty()).then(|| growth.powf(periods / returns.len() as f64) - 1.0)
 }
 
 /// Sample covariance (ddof = 1).
@@ -171,7 +178,7 @@ fn covariance(x: &[f64], y: &[f64]) -> Option<f64> {
     (n > 1).then(|| sum_of(n, |i| (x[i] - mx) * (y[i] - my)) / (n - 1) as f64)
 }
 
-/// Daily simple returns: `equity[t] / equity[t-1] − 1` ([`change`]).
+/// Simple returns from bar to bar: `equity[t] / equity[t-1] − 1` ([`change`]).
 #[must_use]
 pub fn simple_returns(equity: &[f64]) -> Vec<f64> {
     // Zipped slices rather than `windows(2)`: the compiler can then divide several pairs at
@@ -191,10 +198,10 @@ pub fn change(from: f64, to: f64) -> f64 {
     if from == 0.0 { 0.0 } else { to / from - 1.0 }
 }
 
-/// An annual rate as a daily one: (1 + annual)^(1/252) − 1.
+/// An annual rate as a rate per bar of `bars`: (1 + annual)^(1/P) − 1.
 #[must_use]
-pub fn daily_rate(annual: f64) -> f64 {
-    (1.0 + annual).powf(1.0 / PERIODS_PER_YEAR) - 1.0
+pub fn rate_per_bar(annual: f64, bars: BarLength) -> f64 {
+    (1.0 + annual).powf(1.0 / bars.periods_per_year() as f64) - 1.0
 }
 
 /// Σ `term(i)` for `i` in `0..n`, in four interleaved partial sums. One running sum makes each
@@ -253,13 +260,25 @@ fn finite(value: Option<f64>) -> Option<f64> {
     value.filter(|v| v.is_finite())
 }
 
-/// Statistics of `equity` (one value per date of `dates`), with an annual risk-free rate.
+/// Statistics of `equity` (one value per date of `dates`, bars of `bars`), with an annual
+/// risk-free rate.
 ///
 /// # Panics
 /// `equity` is empty or its length differs from `dates` (a bug in the caller).
 #[must_use]
-pub fn performance(dates: &[Date], equity: &[f64], risk_free_annual: f64) -> Performance {
-    performance_from(dates, equity, &simple_returns(equity), risk_free_annual)
+pub fn performance(
+    dates: &[Date],
+    equity: &[f64],
+    risk_free_annual: f64,
+    bars: BarLength,
+) -> Performance {
+    performance_from(
+        dates,
+        equity,
+        &simple_returns(equity),
+        risk_free_annual,
+        bars,
+    )
 }
 
 /// [`performance`] given the curve's [`simple_returns`] already computed (a sweep computes
@@ -273,10 +292,12 @@ pub fn performance_from(
     equity: &[f64],
     returns: &[f64],
     risk_free_annual: f64,
+    bars: BarLength,
 ) -> Performance {
     assert!(!equity.is_empty() && equity.len() == dates.len());
     assert_eq!(returns.len(), equity.len() - 1);
-    let rf = daily_rate(risk_free_annual);
+    let periods = bars.periods_per_year() as f64;
+    let rf = rate_per_bar(risk_free_annual, bars);
     let n = returns.len();
     let excess_copy: Vec<f64>;
     let excess: &[f64] = if rf == 0.0 {
@@ -300,9 +321,9 @@ pub fn performance_from(
     } else {
         equity[n] / equity[0]
     };
-    let years = n as f64 / PERIODS_PER_YEAR;
+    let years = n as f64 / periods;
     let calendar_years = (dates[n] - dates[0]).num_days() as f64 / DAYS_PER_YEAR;
-    let root = PERIODS_PER_YEAR.sqrt();
+    let root = periods.sqrt();
     let downside = (n > 0).then(|| (downside_squares / n as f64).sqrt());
     let cagr = (years > 0.0).then(|| growth.powf(1.0 / years) - 1.0);
     let drawdown = Drawdown::deepest(dates, equity);
@@ -393,9 +414,9 @@ fn rebalance_bars(run: &Run) -> usize {
     bars.len()
 }
 
-/// Statistics of the strategy's activity.
+/// Statistics of the strategy's activity, on bars of `length`.
 #[must_use]
-pub fn activity(run: &Run, trades: &[Trade]) -> Activity {
+pub fn activity(run: &Run, trades: &[Trade], length: BarLength) -> Activity {
     let bars = run.equity.len();
     let invested = run
         .holdings
@@ -407,7 +428,7 @@ pub fn activity(run: &Run, trades: &[Trade]) -> Activity {
     let gains: f64 = closed.iter().map(|t| t.pnl.max(0.0)).sum();
     let losses: f64 = closed.iter().map(|t| (-t.pnl).max(0.0)).sum();
     let traded_value: f64 = run.fills.iter().map(crate::engine::Fill::value).sum();
-    let years = (bars.saturating_sub(1)) as f64 / PERIODS_PER_YEAR;
+    let years = (bars.saturating_sub(1)) as f64 / length.periods_per_year() as f64;
     let mean_equity = mean(&run.equity).unwrap_or(0.0);
     Activity {
         exposure: ratio(invested as f64, bars as f64).unwrap_or(0.0),
@@ -451,7 +472,7 @@ mod tests {
 
     #[test]
     fn flat_equity_has_no_ratios_instead_of_infinities() {
-        let p = performance(&days(3), &[100.0, 100.0, 100.0], 0.0);
+        let p = performance(&days(3), &[100.0, 100.0, 100.0], 0.0, BarLength::Daily);
         assert_eq!(p.total_return, 0.0);
         assert_eq!(p.sharpe, None);
         assert_eq!(p.sortino, None);
@@ -466,9 +487,25 @@ mod tests {
         let m = r.iter().sum::<f64>() / 4.0;
         let sd = (r.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 3.0).sqrt();
         let dd = (r.iter().map(|x| x.min(0.0).powi(2)).sum::<f64>() / 4.0).sqrt();
-        let p = performance(&days(5), &equity, 0.0);
+        let p = performance(&days(5), &equity, 0.0, BarLength::Daily);
         assert!((p.sharpe.unwrap() - m / sd * 252f64.sqrt()).abs() < 1e-12);
         assert!((p.sortino.unwrap() - m / dd * 252f64.sqrt()).abs() < 1e-12);
         assert!((p.cagr.unwrap() - (1.025f64.powf(63.0) - 1.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn weekly_and_monthly_bars_annualise_with_52_and_12_periods() {
+        let equity = [100.0, 101.0, 99.0, 102.0, 102.5];
+        let r = simple_returns(&equity);
+        let m = r.iter().sum::<f64>() / 4.0;
+        let sd = (r.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 3.0).sqrt();
+        for (bars, periods) in [(BarLength::Weekly, 52.0), (BarLength::Monthly, 12.0)] {
+            let p = performance(&days(5), &equity, 0.0, bars);
+            assert!((p.sharpe.unwrap() - m / sd * f64::sqrt(periods)).abs() < 1e-12);
+            assert!((p.annual_volatility.unwrap() - sd * f64::sqrt(periods)).abs() < 1e-12);
+            assert!((p.cagr.unwrap() - (1.025f64.powf(periods / 4.0) - 1.0)).abs() < 1e-12);
+            let rf = rate_per_bar(0.05, bars);
+            assert!(((1.0 + rf).powf(periods) - 1.05).abs() < 1e-12);
+        }
     }
 }

@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
-use crate::data::{Bars, Series, Universe};
+use crate::data::{Bars, Series, Universe, aggregate};
 use crate::indicators::Lines;
 use crate::metrics::Performance;
 use crate::report::text::{number, percent};
@@ -252,8 +252,9 @@ pub fn run(request: &RunRequest, method: Method, paths: usize, seed: u64) -> Res
     Plan::new(request, method, paths, seed)?.run(&|| {})
 }
 
-/// The generator's bars of `symbols` for `seed`, cut to the request's dates and aligned as the
-/// loader's would be: the universe `backtest run` sees on the files of `backtest synth`.
+/// The generator's bars of `symbols` for `seed`, cut to the request's dates, aggregated into its
+/// bars (`--bars`) and aligned as the loader's would be: the universe `backtest run` sees on
+/// the files of `backtest synth`.
 ///
 /// # Errors
 /// A symbol the generator does not make, or `--from`/`--to` leaving no bars.
@@ -277,7 +278,8 @@ pub fn synthetic(symbols: &[&str], seed: u64, request: &RunRequest) -> Result<Un
             )));
         }
         let cut = |x: &[f64]| x[first..end].to_vec();
-        bars.push(Bars {
+        // Then the loader's bars: a weekly run's paths are weekly, as its history is.
+        let daily = Bars {
             symbol: b.symbol.clone(),
             dates: b.dates[first..end].to_vec(),
             open: cut(&b.open),
@@ -287,7 +289,8 @@ pub fn synthetic(symbols: &[&str], seed: u64, request: &RunRequest) -> Result<Un
             adj_close: b.adj_close.as_deref().map(cut),
             volume: b.volume.as_deref().map(cut),
             close_only: b.close_only,
-        });
+        };
+        bars.push(aggregate(daily, request.load.bars));
     }
     Universe::align(&bars, request.prices)
 }

@@ -174,7 +174,7 @@ pub struct Outcome {
     pub run: Run,
     /// Round trips.
     pub trades: Vec<Trade>,
-    /// Daily simple returns of the equity curve.
+    /// Simple returns of the equity curve, bar to bar.
     pub returns: Vec<f64>,
     /// Return and risk statistics (the activity statistics are the report's, from the run and
     /// the trades: a sweep, which ranks thousands of runs, does not need them).
@@ -251,6 +251,22 @@ impl<'r> Setup<'r> {
             .dataset
             .rates_on(symbol, &universe.dates, &self.request.load)?;
         Ok(Some(rates.into()))
+    }
+
+    /// The request, with the cash rate's yield series on the calendar of `universe` where it
+    /// names one.
+    ///
+    /// # Errors
+    /// As [`Setup::yields`].
+    pub fn financed(&self, universe: &Universe) -> Result<std::borrow::Cow<'r, RunRequest>> {
+        Ok(match self.yields(universe)? {
+            None => std::borrow::Cow::Borrowed(self.request),
+            Some(yields) => {
+                let mut with_yields = self.request.clone();
+                with_yields.engine.financing.yields = Some(yields);
+                std::borrow::Cow::Owned(with_yields)
+            }
+        })
     }
 
     /// Loads and aligns the series a strategy reads: the symbols it trades, then its signals,
@@ -349,7 +365,13 @@ pub fn measure(
     let dates = &universe.dates[first..];
     let trades = trades::round_trips(&run, universe, first, request.engine.fill);
     let returns = metrics::simple_returns(&run.equity);
-    let performance = metrics::performance_from(dates, &run.equity, &returns, request.risk_free);
+    let performance = metrics::performance_from(
+        dates,
+        &run.equity,
+        &returns,
+        request.risk_free,
+        request.load.bars,
+    );
     Ok(Outcome {
         first,
         run,
@@ -376,16 +398,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         benchmark_index,
         benchmark_note,
     } = setup.market(&Reads::of(strategy.as_ref()))?;
-    let financed;
-    let request = match setup.yields(&universe)? {
-        None => request,
-        Some(yields) => {
-            let mut with_yields = request.clone();
-            with_yields.engine.financing.yields = Some(yields);
-            financed = with_yields;
-            &financed
-        }
-    };
+    let request = &*setup.financed(&universe)?;
     let Outcome {
         first,
         run,
@@ -437,7 +450,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         files: &files,
         metrics: Metrics {
             performance,
-            activity: metrics::activity(&run, &trades),
+            activity: metrics::activity(&run, &trades, request.load.bars),
         },
         benchmark: BenchmarkInfo {
             symbol: benchmark,
@@ -448,9 +461,15 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
                 &benchmark_equity,
                 &benchmark_returns,
                 request.risk_free,
+                request.load.bars,
             ),
         },
-        benchmark_metrics: metrics::relative(&returns, &benchmark_returns, request.risk_free),
+        benchmark_metrics: metrics::relative(
+            &returns,
+            &benchmark_returns,
+            request.risk_free,
+            request.load.bars,
+        ),
         stress_windows: stress::measure(&windows, &universe.dates, &run.equity, &benchmark_equity),
         events,
     });

@@ -311,13 +311,15 @@ pub fn run(
                 &universe.dates[bars.test_start - 1..bars.test_end],
                 &curve,
                 template.risk_free,
+                template.load.bars,
             ),
             trades,
         });
         cash = curve[curve.len() - 1];
     }
     let dates = universe.dates[span.clone()].to_vec();
-    let out_of_sample = metrics::performance(&dates, &equity, template.risk_free);
+    let out_of_sample =
+        metrics::performance(&dates, &equity, template.risk_free, template.load.bars);
     let hindsight = hindsight(&setup, &plan, universe, metric, dates[0], on_done)?;
     Ok(WalkForward {
         strategy: setup.spec.name.to_string(),

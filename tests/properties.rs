@@ -261,7 +261,8 @@ proptest! {
                 prop_assert!((cash.min(0.0) + shortfall).abs() < 1e-6 * shortfall.max(1.0));
             }
         }
-        let drawdown = backtest::metrics::performance(&u.dates, &run.equity, 0.0).max_drawdown;
+        let daily = backtest::data::BarLength::Daily;
+        let drawdown = backtest::metrics::performance(&u.dates, &run.equity, 0.0, daily).max_drawdown;
         prop_assert!((-1.0..=0.0).contains(&drawdown));
     }
 }

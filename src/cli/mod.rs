@@ -83,6 +83,11 @@ pub struct DataArgs {
     /// read as the date there, not the date written (see the README's data policies).
     #[arg(long, value_name = "ZONE", value_parser = values::time_zone)]
     timezone: Option<chrono_tz::Tz>,
+    /// What each bar covers: the files' days, or weeks (ISO, Monday to Sunday) or calendar
+    /// months of them, each dated on its last trading day; statistics are annualised with
+    /// 252, 52 or 12 bars a year.
+    #[arg(long, value_enum, default_value_t = crate::data::BarLength::Daily)]
+    bars: crate::data::BarLength,
 }
 
 /// What a strategy runs on and with which parameters: shared by `run`, `sweep`,
@@ -196,6 +201,7 @@ impl DataArgs {
             from: self.from,
             to: self.to,
             timezone: self.timezone,
+            bars: self.bars,
         })
     }
 }

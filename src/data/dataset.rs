@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::load::{Values, load_values};
 use super::manifest::{MANIFEST_FILE, PriceUnit, Units};
-use super::{Bars, FileReport, LoadOptions, Manifest, PriceMode, Universe};
+use super::{Bars, FileReport, LoadOptions, Manifest, PriceMode, Universe, aggregate};
 use crate::{Error, Result};
 
 /// The files of a dataset, one per symbol (file stem = symbol), plus its manifest if any.
@@ -111,7 +111,8 @@ impl Dataset {
 
     /// The yield series `symbol` (in percent, as [`is_rate`] series are) on `dates`: on each
     /// date the last value known on or before it, so a holiday of the bond market carries the
-    /// previous day's yield.
+    /// previous day's yield. The series is read daily whatever `options.bars`: on weekly or
+    /// monthly dates this is the yield at each bar's close.
     ///
     /// # Errors
     /// The dataset does not hold it, its file is refused, or it begins after the first date
@@ -205,7 +206,12 @@ impl Dataset {
     }
 
     /// Loads one symbol's file, in the currency's unit: prices the manifest's `[units]` gives
-    /// in pence or cents are divided by 100 (volumes are not).
+    /// in pence or cents are divided by 100 (volumes are not). The validated daily rows are
+    /// then aggregated into bars of `options.bars` (see [`aggregate`]), each symbol on its own
+    /// before alignment: a period ends on the last day of it in this file. Where two files' weeks end
+    /// on different days (a holiday in one market only), the calendar holds both days and each
+    /// symbol misses a bar on the other's, counted as any missing bar. The [`FileReport`]
+    /// describes the daily file, as written.
     ///
     /// # Errors
     /// The symbol is missing or its file is refused.
@@ -220,7 +226,8 @@ impl Dataset {
         } else {
             Values::Prices { divisor }
         };
-        load_values(path, symbol, options, values)
+        let (daily, report) = load_values(path, symbol, options, values)?;
+        Ok((aggregate(daily, options.bars), report))
     }
 
     /// The unit the manifest gives `symbol`'s prices in, when it is not the currency's

@@ -5,12 +5,14 @@ mod dataset;
 mod defects;
 mod load;
 mod manifest;
+mod resample;
 mod universe;
 
 pub use dataset::{Dataset, is_rate};
 pub use defects::{Defect, DefectKind, FileReport};
 pub use load::{LoadOptions, load_bars};
 pub use manifest::{MANIFEST_FILE, Manifest};
+pub use resample::{BarLength, aggregate};
 pub use universe::{PriceMode, Series, Universe};
 
 use crate::Date;

@@ -670,7 +670,8 @@ mod tests {
         let run = simulate_script(&u, &mut script(1, &[(0, &[1.0])]), &options);
         assert_eq!(run.ruin.map(|r| (r.bar, r.shortfall)), Some((0, 0.0)));
         assert!(run.fills.is_empty());
-        let performance = crate::metrics::performance(&u.dates, &run.equity, 0.0);
+        let performance =
+            crate::metrics::performance(&u.dates, &run.equity, 0.0, crate::data::BarLength::Daily);
         assert_eq!(
             (performance.total_return, performance.max_drawdown),
             (0.0, 0.0)

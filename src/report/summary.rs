@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::tables;
 use crate::Date;
-use crate::data::{Dataset, FileReport, PriceMode, Universe};
+use crate::data::{BarLength, Dataset, FileReport, PriceMode, Universe};
 use crate::engine::{FillMode, Run};
 use crate::events::EventStudy;
 use crate::metrics::{Metrics, Performance, Relative};
@@ -94,6 +94,10 @@ pub struct Options {
     pub from: Option<Date>,
     /// `--to`, if given.
     pub to: Option<Date>,
+    /// What each bar covers (`--bars`): daily, weekly or monthly, and so the bars in a year
+    /// that annualise the statistics (252, 52, 12). Added within schema 2: `compare` reads a
+    /// summary without it as daily, which every run before it was.
+    pub bars: BarLength,
     /// `--trade-from`, if given: the bars before it were history only.
     pub trade_from: Option<Date>,
 }
@@ -195,6 +199,7 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
             financing: engine.financing.clone(),
             from: request.load.from,
             to: request.load.to,
+            bars: request.load.bars,
             trade_from: request.trade_from,
         },
         dataset: DatasetInfo {

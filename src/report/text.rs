@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::summary::Summary;
-use crate::data::PriceMode;
+use crate::data::{BarLength, PriceMode};
 use crate::engine::FillMode;
 use crate::metrics::Performance;
 
@@ -198,6 +198,22 @@ fn financing_label(financing: &crate::engine::Financing) -> Option<String> {
 }
 
 /// Which prices were traded, in words: adjusted only where a file had `Adj Close`.
+/// How the bars were made from the files, and what annualises the statistics; `None` for
+/// daily bars, which are the files' rows and say so in the dataset line and the CAGR's label.
+fn bars_label(bars: BarLength) -> Option<String> {
+    let period = match bars {
+        BarLength::Daily => return None,
+        BarLength::Weekly => "ISO week (Monday to Sunday)",
+        BarLength::Monthly => "calendar month",
+    };
+    Some(format!(
+        "{}: one bar per {period} of the daily files, dated on its last trading day; \
+         statistics annualised with {} bars a year",
+        bars.name(),
+        bars.periods_per_year()
+    ))
+}
+
 pub(super) fn prices_label(summary: &Summary) -> String {
     let adjusted = &summary.dataset.adjusted;
     match summary.options.prices {
@@ -283,7 +299,7 @@ fn headline_table(summary: &Summary) -> Table {
                 money(summary.benchmark.final_equity),
             ],
             both("Total return", |p| percent(Some(p.total_return))),
-            both("CAGR (252-day years)", |p| percent(p.cagr)),
+            both(&cagr_label(summary.options.bars), |p| percent(p.cagr)),
             both("CAGR (calendar)", |p| percent(p.cagr_calendar)),
             both("Annual volatility", |p| percent(p.annual_volatility)),
             both("Sharpe", |p| number(p.sharpe)),
@@ -319,6 +335,11 @@ fn headline_table(summary: &Summary) -> Table {
             only("Borrow costs", money(a.borrow_costs)),
         ],
     }
+}
+
+/// The label of the CAGR annualised by bars: `CAGR (252-day years)`, `(52-week years)`...
+fn cagr_label(bars: BarLength) -> String {
+    format!("CAGR ({}-{} years)", bars.periods_per_year(), bars.period())
 }
 
 /// The stress windows inside the data, if any.
@@ -431,11 +452,12 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
     lines.push((
         "dataset",
         format!(
-            "{} · {} → {} · {} bars · {}",
+            "{} · {} → {} · {} {} bars · {}",
             d.path,
             d.first_date,
             d.last_date,
             d.bars,
+            o.bars.name(),
             symbols_label(&d.symbols)
         ),
     ));
@@ -451,6 +473,9 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
             money(o.cash)
         ),
     ));
+    if let Some(bars) = bars_label(o.bars) {
+        lines.push(("bars", bars));
+    }
     if let Some(exits) = exits_label(&o.exits) {
         lines.push(("exits", exits));
     }

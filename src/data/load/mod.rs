@@ -71,7 +71,7 @@ use self::header::{Header, Role};
 use self::rows::RowReader;
 use self::text::{Lines, decode, read_file};
 use super::defects::DefectLog;
-use super::{Bars, DefectKind, FileReport, readable};
+use super::{BarLength, Bars, DefectKind, FileReport, readable};
 use crate::{Date, Error, Result};
 
 /// Longest cell read as a number or a date; longer ones are refused without being parsed.
@@ -89,6 +89,9 @@ pub struct LoadOptions {
     /// The exchange's time zone: a time stamp with an offset (`2015-06-30 22:00:00+00:00`) is
     /// read as the date there (2015-07-01 in `Europe/Berlin`), not as the date written.
     pub timezone: Option<chrono_tz::Tz>,
+    /// What each bar of a run covers: [`crate::data::Dataset::load`] resamples the daily rows,
+    /// once cut to `from`..=`to`, to it; [`load_bars`] reads them as they are.
+    pub bars: BarLength,
 }
 
 /// One row that survived date parsing and the date cut, with the file line it came from.

@@ -1,5 +1,6 @@
 //! Rolling 12-month statistics: Sharpe ratio, volatility and beta to the benchmark over windows
-//! of [`WINDOW`] daily returns, in three panels over one date axis.
+//! of a year of returns (as many as the run's bars in a year, [`BarLength::periods_per_year`]:
+//! 252 daily, 52 weekly, 12 monthly), in three panels over one date axis.
 
 use plotters::style::FontStyle;
 
@@ -10,62 +11,70 @@ use super::canvas::{
 };
 use super::lines::{date_axis, value_ticks};
 use crate::Date;
-use crate::metrics::{PERIODS_PER_YEAR, daily_rate, simple_returns};
-
-/// Daily returns in a window: a year of trading days, [`PERIODS_PER_YEAR`].
-pub(super) const WINDOW: usize = 252;
+use crate::data::BarLength;
+use crate::metrics::{rate_per_bar, simple_returns};
 
 /// The statistics, one value per bar of the run: NaN until a whole window lies behind the bar,
 /// and where a window's statistic is undefined (no variance).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Rolling {
-    /// Strategy's and benchmark's Sharpe ratio: mean(r − rf) / std(r − rf) · √252.
+    /// Strategy's and benchmark's Sharpe ratio: mean(r − rf) / std(r − rf) · √P, with P the
+    /// bars in a year.
     pub(super) sharpe: [Vec<f64>; 2],
-    /// Their annualized volatility: std(r) · √252.
+    /// Their annualized volatility: std(r) · √P.
     pub(super) volatility: [Vec<f64>; 2],
     /// The strategy's beta to the benchmark: cov(r, b) / var(b).
     pub(super) beta: Vec<f64>,
+    /// What the run's bars cover: a window is a year of them.
+    pub(super) length: BarLength,
 }
 
 impl Rolling {
-    /// The statistics of two equity curves on the same dates, with the annual risk-free rate
-    /// of the run's headline Sharpe ratio; standard deviations with ddof 1, as in
-    /// [`crate::metrics`].
+    /// The statistics of two equity curves on the same dates, bars of `length`, with the annual
+    /// risk-free rate of the run's headline Sharpe ratio; standard deviations with ddof 1, as
+    /// in [`crate::metrics`].
     ///
     /// The window's sums slide: each bar adds the return entering the window and takes off the
-    /// one leaving it, and every [`WINDOW`] bars they are summed again afresh so that rounding
-    /// cannot build up. A window whose returns are all equal (a strategy in cash) has no
+    /// one leaving it, and every window's length of bars they are summed again afresh so that
+    /// rounding cannot build up. A window whose returns are all equal (a strategy in cash) has no
     /// deviation at all, which subtracted sums would leave as rounding: it is recognized as such.
-    pub(super) fn new(strategy: &[f64], benchmark: &[f64], risk_free_annual: f64) -> Self {
+    pub(super) fn new(
+        strategy: &[f64],
+        benchmark: &[f64],
+        risk_free_annual: f64,
+        length: BarLength,
+    ) -> Self {
         let (r, b) = (simple_returns(strategy), simple_returns(benchmark));
-        let rf = daily_rate(risk_free_annual);
-        let root = PERIODS_PER_YEAR.sqrt();
+        let rf = rate_per_bar(risk_free_annual, length);
+        let window = length.periods_per_year();
+        let root = (window as f64).sqrt();
         let bars = strategy.len().min(benchmark.len()); // equal in a run: one calendar
         let mut rolling = Rolling {
             sharpe: [vec![f64::NAN; bars], vec![f64::NAN; bars]],
             volatility: [vec![f64::NAN; bars], vec![f64::NAN; bars]],
             beta: vec![f64::NAN; bars],
+            length,
         };
         let mut sums = Sums::default();
         // Where the runs of equal returns that reach the window's end began.
         let (mut same_r, mut same_b) = (0, 0);
-        // The window ending at bar t holds the returns from bar t − WINDOW to bar t.
-        for t in WINDOW..bars {
-            let (start, last) = (t - WINDOW, t - 1);
-            if start % WINDOW == 0 {
+        // The window ending at bar t holds the returns from bar t − window to bar t.
+        for t in window..bars {
+            let (start, last) = (t - window, t - 1);
+            if start % window == 0 {
                 sums = Sums::of(&r[start..t], &b[start..t]);
             } else {
                 sums.add(r[last], b[last], 1.0);
                 sums.add(r[start - 1], b[start - 1], -1.0);
             }
             for (same, x) in [(&mut same_r, &r), (&mut same_b, &b)] {
-                if t == WINDOW {
+                if t == window {
                     *same = (1..t).rev().find(|&i| x[i] != x[i - 1]).unwrap_or(0);
                 } else if x[last] != x[last - 1] {
                     *same = last;
                 }
             }
-            let w = sums.window((same_r <= start, same_b <= start));
+            let w = sums.window(window, (same_r <= start, same_b <= start));
             for (k, var) in [w.var.0, w.var.1].into_iter().enumerate() {
                 let mean_excess = [w.mean.0, w.mean.1][k] - rf;
                 rolling.sharpe[k][t] = ratio(mean_excess, var.sqrt(), FLAT) * root;
@@ -115,9 +124,10 @@ impl Sums {
         }
     }
 
-    /// The window's moments; `flat` says, for each series, whether its returns in the window
-    /// are all equal, which makes its variance and the covariance exactly zero.
-    fn window(&self, flat: (bool, bool)) -> Window {
+    /// The moments of a window of `length` returns; `flat` says, for each series, whether its
+    /// returns in the window are all equal, which makes its variance and the covariance
+    /// exactly zero.
+    fn window(&self, length: usize, flat: (bool, bool)) -> Window {
         if self.undefined > 0.0 {
             let nan = (f64::NAN, f64::NAN);
             return Window {
@@ -126,7 +136,7 @@ impl Sums {
                 covariance: f64::NAN,
             };
         }
-        let n = WINDOW as f64;
+        let n = length as f64;
         let (mr, mb) = (self.r / n, self.b / n);
         // Rounding can leave a variance a hair below zero; it is not.
         let spread = |squares: f64, sum: f64, mean: f64, flat: bool| {
@@ -198,8 +208,9 @@ pub(super) fn rolling(
         ),
         (format!("Beta to {benchmark}"), vec![&stats.beta], false),
     ];
+    let window = stats.length.periods_per_year();
     for (i, (panel, (heading, lines, is_percent))) in panels.iter().zip(rows).enumerate() {
-        let heading = format!("{heading}, {WINDOW}-day windows");
+        let heading = format!("{heading}, {window}-{} windows", stats.length.period());
         let (strip, body) = headed(panel, scale, &heading, 16)?;
         if i == 0 {
             let entries = [
@@ -236,7 +247,7 @@ pub(super) fn rolling(
         if found.is_none() {
             let area = plot.chart.plotting_area().strip_coord_spec();
             let (w, h) = dims(&area);
-            let note = format!("fewer than {} bars: no whole window", WINDOW + 1);
+            let note = format!("fewer than {} bars: no whole window", window + 1);
             let font = scale.font(17, FontStyle::Normal);
             text(&area, &note, &font, GREY, (w / 2, h / 2), Align::CENTRE)?;
         }
@@ -247,6 +258,9 @@ pub(super) fn rolling(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A year of daily returns, the window of a daily run.
+    const WINDOW: usize = 252;
 
     /// The statistics of one window by the textbook formulas, two passes over its returns.
     fn two_passes(r: &[f64], b: &[f64], rf: f64) -> (f64, f64, f64) {
@@ -260,7 +274,7 @@ mod tests {
             .map(|(x, y)| (x - mr) * (y - mb))
             .sum::<f64>()
             / (n - 1.0);
-        let root = PERIODS_PER_YEAR.sqrt();
+        let root = 252f64.sqrt();
         let sharpe = ratio(mr - rf, var(r, mr).sqrt(), FLAT) * root;
         (
             sharpe,
@@ -287,8 +301,8 @@ mod tests {
             strategy.push(if held { last * (1.0 + step) } else { last });
             benchmark.push(benchmark[benchmark.len() - 1] * (1.0 + 0.01 * noise()));
         }
-        let rf = daily_rate(0.03);
-        let stats = Rolling::new(&strategy, &benchmark, 0.03);
+        let rf = rate_per_bar(0.03, BarLength::Daily);
+        let stats = Rolling::new(&strategy, &benchmark, 0.03, BarLength::Daily);
         let (r, b) = (simple_returns(&strategy), simple_returns(&benchmark));
         let close = |a: f64, e: f64| (a.is_nan() && e.is_nan()) || (a - e).abs() <= 1e-9 * e.abs();
         for t in WINDOW..strategy.len() {
@@ -320,8 +334,7 @@ mod tests {
             equity
         };
         let (strategy, benchmark) = (curve(2.0), curve(1.0));
-        assert_eq!(WINDOW as f64, PERIODS_PER_YEAR);
-        let stats = Rolling::new(&strategy, &benchmark, 0.0);
+        let stats = Rolling::new(&strategy, &benchmark, 0.0, BarLength::Daily);
         assert_eq!(stats.beta.len(), 401);
         assert!(stats.beta[..WINDOW].iter().all(|v| v.is_nan()));
         for t in WINDOW..=400 {
@@ -335,11 +348,27 @@ mod tests {
         let var = window.iter().map(|r| (r - m).powi(2)).sum::<f64>() / 251.0;
         assert!((stats.volatility[1][400] - (var * 252.0).sqrt()).abs() < 1e-12);
         assert!((stats.sharpe[1][400] - m / var.sqrt() * 252f64.sqrt()).abs() < 1e-9);
-        let flat = Rolling::new(&[100.0; 300], &benchmark[..300], 0.03);
+        let flat = Rolling::new(&[100.0; 300], &benchmark[..300], 0.03, BarLength::Daily);
         assert!(
             flat.sharpe[0][WINDOW..].iter().all(|v| v.is_nan()),
             "no variance"
         );
         assert!(flat.beta[WINDOW..].iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn a_monthly_run_rolls_over_twelve_months_annualised_with_root_twelve() {
+        let returns: Vec<f64> = (0..30).map(|i| 0.02 * (f64::from(i) * 1.3).sin()).collect();
+        let mut equity = vec![100.0];
+        for r in &returns {
+            equity.push(equity[equity.len() - 1] * (1.0 + r));
+        }
+        let stats = Rolling::new(&equity, &equity, 0.0, BarLength::Monthly);
+        assert!(stats.sharpe[0][..12].iter().all(|v| v.is_nan()));
+        let (sharpe, volatility, _) = two_passes(&returns[18..30], &returns[18..30], 0.0);
+        // `two_passes` annualises daily: a monthly window's are √12 / √252 of its numbers.
+        let to_monthly = (12f64 / 252.0).sqrt();
+        assert!((stats.sharpe[0][30] - sharpe * to_monthly).abs() < 1e-9);
+        assert!((stats.volatility[0][30] - volatility * to_monthly).abs() < 1e-9);
     }
 }

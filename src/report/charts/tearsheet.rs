@@ -331,7 +331,8 @@ impl<'a> RunCharts<'a> {
             Kind::Rolling => {
                 // Computed here, in the rolling chart's own task, as nothing else needs it.
                 let (equity, benchmark) = (&report.run.equity, &report.benchmark_equity);
-                let statistics = Rolling::new(equity, benchmark, report.summary.options.risk_free);
+                let options = &report.summary.options;
+                let statistics = Rolling::new(equity, benchmark, options.risk_free, options.bars);
                 rolling::rolling(area, scale, dates, &statistics, labels)
             }
             Kind::Annual => calendar::annual(area, scale, &self.annual, labels),
