@@ -114,7 +114,7 @@ impl<'f> DateReader<'f> {
         &mut self,
         path: &Path,
         line: usize,
-        column: &Column<'_>,
+        column: &Column,
         text: &str,
     ) -> Result<Date> {
         let at = column.index + 1;

@@ -1,13 +1,12 @@
 //! The header line: the columns the loader reads and their roles, the check that they make
 //! a daily file, and yfinance's multi-line header.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use super::LoadOptions;
 use super::dates::DateReader;
-use super::text::{Cells, EXCERPT_CHARS, Lines, Separator, excerpt, quote_error};
+use super::text::{EXCERPT_CHARS, Records, Separator, excerpt};
 use crate::{Error, Result};
 
 /// Column names listed in a "no such column" message.
@@ -74,13 +73,13 @@ impl Role {
 }
 
 /// A column the loader reads: its 0-based index, its role and its name as written.
-pub(super) struct Column<'a> {
+pub(super) struct Column {
     pub(super) index: usize,
     pub(super) role: Role,
-    pub(super) name: Cow<'a, str>,
+    pub(super) name: String,
 }
 
-impl Column<'_> {
+impl Column {
     /// The name for messages: as written (at most [`EXCERPT_CHARS`]), so the user finds it.
     pub(super) fn shown(&self) -> String {
         let name = self.name.trim_start_matches('\u{feff}');
@@ -97,44 +96,40 @@ impl Column<'_> {
 }
 
 /// The header line: the separator, the number of columns and the columns read.
-pub(super) struct Header<'a> {
+pub(super) struct Header {
     pub(super) separator: Separator,
     /// Number of cells in the header line.
     pub(super) width: usize,
     /// The columns read, in the order of the file.
-    pub(super) columns: Vec<Column<'a>>,
+    pub(super) columns: Vec<Column>,
     /// One more than the largest index of a column read: the fewest cells a row may have.
     pub(super) needed: usize,
 }
 
-impl<'a> Header<'a> {
-    /// Reads the first non-blank line as the header (three lines for yfinance's multi-level
+impl Header {
+    /// Reads the first record as the header (three records for yfinance's multi-level
     /// layout) and checks that the columns read make a daily file.
     pub(super) fn read(
         path: &Path,
-        lines: &mut Lines<'a>,
+        records: &mut Records<'_>,
+        separator: Separator,
         options: &LoadOptions,
-    ) -> Result<Header<'a>> {
-        let Some((line, text)) = lines.by_ref().find(|(_, t)| !t.trim().is_empty()) else {
+    ) -> Result<Header> {
+        let Some(line) = records.advance(path)? else {
             return Err(Error::data_file(
                 path,
                 "empty file: expected a header line and one row per day",
             ));
         };
-        sniff(path, line, text)?;
-        let separator = Separator::detect(text);
-        let mut date_name = yfinance_levels(path, lines, text, separator)?;
-        let mut columns: Vec<Column<'a>> = Vec::new();
+        let names: Vec<String> = records.record().iter().map(str::to_string).collect();
+        let date_name = yfinance_levels(path, records, &names)?;
+        let mut columns: Vec<Column> = Vec::new();
         let mut listed = Vec::new();
-        let mut width = 0;
-        for (index, cell) in Cells::new(text, separator) {
-            let mut name = cell.map_err(|e| quote_error(path, line, index, e))?;
-            if index == 0
-                && let Some(date) = date_name.take()
-            {
-                name = date;
-            }
-            width = index + 1;
+        for (index, cell) in names.iter().enumerate() {
+            let name = match (index, &date_name) {
+                (0, Some(date)) => date.clone(),
+                _ => cell.clone(),
+            };
             if listed.len() < LISTED_NAMES {
                 listed.push(excerpt(name.trim_start_matches('\u{feff}')));
             }
@@ -165,11 +160,11 @@ impl<'a> Header<'a> {
         }
         let header = Header {
             separator,
-            width,
+            width: names.len(),
             needed: columns.iter().map(|c| c.index + 1).max().unwrap_or(0),
             columns,
         };
-        header.check(path, line, text, options, &listed)?;
+        header.check(path, line, &names, options, &listed)?;
         Ok(header)
     }
 
@@ -177,11 +172,11 @@ impl<'a> Header<'a> {
         &self,
         path: &Path,
         line: usize,
-        text: &str,
+        names: &[String],
         options: &LoadOptions,
         listed: &[String],
     ) -> Result<()> {
-        let names = || {
+        let found = || {
             let mut names = listed.join(", ");
             if self.width > listed.len() {
                 let _ = write!(names, ", … ({} columns)", self.width);
@@ -189,17 +184,14 @@ impl<'a> Header<'a> {
             names
         };
         if self.slot(Role::Date).is_none() {
-            let first = Cells::new(text, self.separator)
-                .next()
-                .and_then(|(_, c)| c.ok())
-                .unwrap_or_default();
-            if DateReader::new(options.date_format.as_deref(), options.timezone).reads(&first) {
+            let first = names.first().map_or("", String::as_str);
+            if DateReader::new(options.date_format.as_deref(), options.timezone).reads(first) {
                 return Err(Error::data_line(
                     path,
                     line,
                     format!(
                         "this line holds data ({}), not column names: add a header line such as Date,Open,High,Low,Close,Volume",
-                        excerpt(&first)
+                        excerpt(first)
                     ),
                 ));
             }
@@ -217,7 +209,7 @@ impl<'a> Header<'a> {
                     format!(
                         "no {} column (found {}): expected Date, Open, High, Low, Close[, Adj Close, Volume]; {aliases}",
                         required.label(),
-                        names()
+                        found()
                     ),
                 ));
             }
@@ -231,7 +223,7 @@ impl<'a> Header<'a> {
                 path,
                 format!(
                     "has some of Open, High, Low but not all three (found {}): give all three, or only a close",
-                    names()
+                    found()
                 ),
             ));
         }
@@ -250,7 +242,7 @@ impl<'a> Header<'a> {
 
 /// Refuses a first line that shows the file is not a CSV at all: an HTML page or a JSON
 /// answer saved under the CSV's name by a failed download.
-fn sniff(path: &Path, line: usize, text: &str) -> Result<()> {
+pub(super) fn sniff(path: &Path, line: usize, text: &str) -> Result<()> {
     let start: String = text
         .trim_start()
         .chars()
@@ -283,37 +275,37 @@ fn sniff(path: &Path, line: usize, text: &str) -> Result<()> {
 /// Date,,,,,,
 /// ```
 ///
-/// When the header starts with `Price` and the next line with `Ticker`, consumes the
-/// `Ticker` and `Date` lines and returns the name of the date column, which replaces `Price`.
-/// Several tickers in one file are refused.
-fn yfinance_levels<'a>(
+/// When the header starts with `Price` and the next record with `Ticker`, consumes the
+/// `Ticker` and `Date` records and returns the name of the date column, which replaces
+/// `Price`. Several tickers in one file are refused.
+fn yfinance_levels(
     path: &Path,
-    lines: &mut Lines<'a>,
-    header: &str,
-    separator: Separator,
-) -> Result<Option<Cow<'a, str>>> {
-    let first = |text: &'a str| -> Option<Cow<'a, str>> {
-        Cells::new(text, separator).next().and_then(|(_, c)| c.ok())
+    records: &mut Records<'_>,
+    header: &[String],
+) -> Result<Option<String>> {
+    let first_is = |cells: &csv::StringRecord, name: &str| {
+        cells
+            .get(0)
+            .is_some_and(|c| c.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
     };
-    let is_price = Cells::new(header, separator)
-        .next()
-        .and_then(|(_, c)| c.ok())
-        .is_some_and(|c| {
-            c.trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case("price")
-        });
-    let mut peek = lines.clone();
-    let Some((ticker_line, tickers)) = peek.find(|(_, t)| !t.trim().is_empty()) else {
-        return Ok(None);
-    };
-    if !is_price || !first(tickers).is_some_and(|c| c.eq_ignore_ascii_case("ticker")) {
+    let is_price = header.first().is_some_and(|c| {
+        c.trim_start_matches('\u{feff}')
+            .eq_ignore_ascii_case("price")
+    });
+    if !is_price {
         return Ok(None);
     }
-    let mut names: Vec<String> = Vec::new();
-    for (index, cell) in Cells::new(tickers, separator).skip(1) {
-        let cell = cell.map_err(|e| quote_error(path, ticker_line, index, e))?;
-        if !cell.is_empty() && !names.iter().any(|n| *n == cell) {
-            names.push(cell.into_owned());
+    let Some(ticker_line) = records.advance(path)? else {
+        return Ok(None);
+    };
+    if !first_is(records.record(), "ticker") {
+        records.unread();
+        return Ok(None);
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for cell in records.record().iter().skip(1) {
+        if !cell.is_empty() && !names.contains(&cell) {
+            names.push(cell);
         }
         if names.len() > 1 {
             return Err(Error::data_line(
@@ -321,26 +313,26 @@ fn yfinance_levels<'a>(
                 ticker_line,
                 format!(
                     "the file holds several tickers ({}, {}): save one ticker per file",
-                    excerpt(&names[0]),
-                    excerpt(&names[1])
+                    excerpt(names[0]),
+                    excerpt(names[1])
                 ),
             ));
         }
     }
-    let next = peek.find(|(_, t)| !t.trim().is_empty());
-    let date = next
-        .and_then(|(_, text)| first(text))
-        .filter(|c| Role::of(c) == Some(Role::Date));
+    let next = records.advance(path)?;
+    let date = records
+        .record()
+        .get(0)
+        .filter(|c| next.is_some() && Role::of(c) == Some(Role::Date))
+        .map(str::to_string);
     let Some(date) = date else {
         // The line that should have been the Date line; where it belongs if the file ends.
-        let at = next.map_or(ticker_line + 1, |(line, _)| line);
         return Err(Error::data_line(
             path,
-            at,
+            next.unwrap_or(ticker_line + 1),
             "yfinance layout (Price, Ticker lines) without the Date line after them: \
              add the line Date,,,, or save the data with one header line",
         ));
     };
-    *lines = peek;
     Ok(Some(date))
 }

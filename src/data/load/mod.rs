@@ -1,19 +1,22 @@
 //! Reading one symbol's CSV into validated [`Bars`].
 //!
-//! The loader reads the file's bytes itself: it checks the encoding, splits lines and cells
-//! (quote-aware, one record per line), finds the columns by name, parses each cell and, on
-//! failure, names the file, the line, the column and the cell, and says what to do, on one line.
-//! Defects that would make a result wrong stop the load; the others are recorded in a
-//! [`FileReport`] (policies in `defects.rs`). Every message quotes at most 40 characters of a
-//! cell, so a hostile multi-megabyte cell cannot flood the terminal, and every step is linear
-//! in the file's size, with memory bounded by it (files over 256 MiB are refused unread).
+//! The loader reads the file's bytes, checks the encoding, lets the csv crate split it into
+//! records (quote-aware; the crate's record positions give each record's line), finds the
+//! columns by name, parses each cell and, on failure, names the file, the line, the column and
+//! the cell, and says what to do, on one line. Where the csv crate reads leniently what would
+//! silently change a number (an unclosed quote, text after a closing quote, a quoted line end),
+//! the record is refused. Defects that would make a result wrong stop the load; the others are
+//! recorded in a [`FileReport`] (policies in `defects.rs`). Every message quotes at most 40
+//! characters of a cell, so a hostile multi-megabyte cell cannot flood the terminal, and every
+//! step is linear in the file's size, with memory bounded by it (files over 256 MiB are
+//! refused unread).
 //!
 //! # What loads, and what is refused
 //!
 //! | input | what happens |
 //! |---|---|
 //! | UTF-8 byte-order mark; CRLF (or CR) line ends | loads as is |
-//! | quoted cells (`"10.5"`, `"Jan 02, 2025"`), `""` inside quotes | loads; a quote must close on its line |
+//! | quoted cells (`"10.5"`, `"Jan 02, 2025"`), `""` inside quotes | loads; a quote opens a cell only as its first character and must close on its line |
 //! | blank lines, lines of empty cells (`,,,,`) anywhere | skipped (line numbers stay those of the file) |
 //! | columns with other or empty names (`Dividends`, `Change %`, `<SPREAD>`, ``) | ignored |
 //! | rows out of date order; identical repeated rows | sorted / dropped, counted (defects) |
@@ -27,7 +30,9 @@
 //! | `<VOL>` and `<TICKVOL>` (MetaTrader) | `<VOL>` if present, else `<TICKVOL>` |
 //! | a `Time`/`<TIME>` column | must be midnight (`00:00:00`, `000000`): else **error**, intraday data |
 //! | yfinance's three-line header (`Price`/`Ticker`/`Date` lines) | loads for one ticker |
-//! | empty cell, `abc`, `NaN`, `inf`, zero or negative price, negative volume | **error** |
+//! | a dated row with no values (`null`, `NaN` or empty in every column read: yfinance's holidays) | dropped, counted (`null_rows`) |
+//! | empty cell, `abc`, `NaN`, `inf`, zero or negative price, negative volume (in a row with values) | **error** |
+//! | a bar on a Saturday or a Sunday; a flat zero-volume bar repeating the close before it | kept, counted (`weekend_bar`, `holiday_placeholder`) |
 //! | a row with fewer cells than the columns used (a cut-short download) or extra non-empty ones | **error** |
 //! | the same date twice with different prices | **error** |
 //! | empty file, header only, no date or close column, two columns for one field | **error** |
@@ -38,19 +43,20 @@
 //! | a path that is a directory, a pipe or a device, or that cannot be read | **error** naming the path and the OS reason |
 //!
 //! Dates without `--date-format` are read in the formats that cannot be misread: ISO dates and
-//! date-times (`2024-01-02`, `2024-01-02 00:00:00-05:00`: the calendar date as written),
+//! date-times (`2024-01-02`, `2024-01-02 00:00:00-05:00`: the calendar date as written, or with
+//! `--timezone` the date in that zone of the instant a stamp with an offset names),
 //! `MetaTrader`'s `2024.01.02`, Stooq's `20240102`, and month names (`Jan 02, 2025`,
 //! `January 2, 2025`, `02 Jan 2025`, `2-Jan-2025`), always with a four-digit year. The first
 //! data row fixes the format of the file; a row written another way is an error naming its line.
+//! A file whose first date is ISO is read as ISO even with `--date-format`, which then applies
+//! to the other files.
 //! `01/02/2024` could be day-first or month-first and asks for `--date-format`. A date outside
 //! the years 1800–2200 is refused (a two-digit year read as year 24, say).
 //!
-//! The CSV reading is the project's own, not polars': a user must be told the line of a
-//! broken row, and a general-purpose frame reader reports structural errors (a cut-short or
-//! overlong row, an unclosed quote) without one, renames a repeated column instead of refusing
-//! it, and numbers lines differently once a quoted cell spans two. Daily files are small, so a
-//! single linear pass is as fast (GLD's 5,473 rows in about 6 ms) and the crate builds in a
-//! fraction of the time.
+//! CSV files are tokenized by the csv crate rather than read by polars: a user must be told
+//! the line of a broken row, and a general-purpose frame reader reports structural errors (a
+//! cut-short or overlong row, an unclosed quote) without one and renames a repeated column
+//! instead of refusing it. Parquet files, which have no lines, are polars' (`parquet.rs`).
 //!
 //! Column names are matched case-insensitively, ignoring `<>` around them, dots, `_` and `-`:
 //! date (`Date`, `Datetime`, `Timestamp`), `Open`, `High`, `Low`, close (`Close`, `Price`,
@@ -67,9 +73,9 @@ use std::path::Path;
 use chrono::{Datelike as _, Weekday};
 
 use self::dates::DateReader;
-use self::header::{Header, Role};
+use self::header::{Header, Role, sniff};
 use self::rows::RowReader;
-use self::text::{Lines, decode, read_file};
+use self::text::{Records, Separator, decode, read_file, unify_line_ends};
 use super::defects::DefectLog;
 use super::{BarLength, Bars, DefectKind, FileReport, readable};
 use crate::{Date, Error, Result};
@@ -161,8 +167,17 @@ pub(super) fn load_values(
             "empty file: expected a header line and one row per day",
         ));
     }
-    let mut lines = Lines::new(text);
-    let header = Header::read(path, &mut lines, options)?;
+    let text = unify_line_ends(text);
+    // The first non-blank line: what the file is, and which separator it uses.
+    let (line, first) = text
+        .split('\n')
+        .enumerate()
+        .find(|(_, line)| !line.trim().is_empty())
+        .map_or((1, ""), |(i, line)| (i + 1, line));
+    sniff(path, line, first)?;
+    let separator = Separator::detect(first);
+    let mut records = Records::new(&text, separator);
+    let header = Header::read(path, &mut records, separator, options)?;
     let mut reader = RowReader {
         path,
         header: &header,
@@ -171,7 +186,7 @@ pub(super) fn load_values(
         dates: DateReader::new(options.date_format.as_deref(), options.timezone),
         nulls: Vec::new(),
     };
-    let (mut rows, data_rows) = reader.read_all(lines)?;
+    let (mut rows, data_rows) = reader.read_all(&mut records)?;
     if data_rows == 0 {
         return Err(Error::data_file(
             path,

@@ -24,7 +24,7 @@ pub(super) enum NumberError {
 pub(super) fn number_error(
     path: &Path,
     line: usize,
-    column: &Column<'_>,
+    column: &Column,
     text: &str,
     error: NumberError,
 ) -> Error {

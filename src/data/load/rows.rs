@@ -1,33 +1,30 @@
 //! The data rows: splitting each into the cells of the columns read and parsing them into a
 //! [`Row`], with the messages for rows cut short or too long.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use super::dates::DateReader;
 use super::header::{Column, Header, Role};
 use super::numbers::{number_error, parse_number, parse_scaled};
-use super::text::{Cells, Lines, Separator, excerpt, quote_error};
+use super::text::{Records, Separator, excerpt};
 use super::{LoadOptions, Row};
 use crate::data::readable;
 use crate::{Error, Result};
 
 /// The cells of one row that the loader reads, and what the row looks like.
-struct RowCells<'a> {
+struct RowCells<'r> {
     /// One entry per [`Header::columns`], `None` where the row is too short.
-    cells: Vec<Option<Cow<'a, str>>>,
+    cells: Vec<Option<&'r str>>,
     /// Cells in the row.
     count: usize,
     /// The first non-empty cell past the header's width.
-    extra: Option<(usize, Cow<'a, str>)>,
-    /// Every cell is empty (a blank line, or `,,,,`).
-    blank: bool,
+    extra: Option<(usize, &'r str)>,
 }
 
 /// Reads the data rows of a file.
-pub(super) struct RowReader<'h, 'a> {
+pub(super) struct RowReader<'h> {
     pub(super) path: &'h Path,
-    pub(super) header: &'h Header<'a>,
+    pub(super) header: &'h Header,
     pub(super) options: &'h LoadOptions,
     pub(super) values: super::Values,
     pub(super) dates: DateReader<'h>,
@@ -41,25 +38,16 @@ fn is_null(cell: &str) -> bool {
     cell.is_empty() || cell.eq_ignore_ascii_case("null") || cell.eq_ignore_ascii_case("nan")
 }
 
-impl<'a> RowReader<'_, 'a> {
+impl RowReader<'_> {
     /// Parses every row whose date falls inside the cut; prices are parsed only there, so a
     /// bad stretch of history can be excluded with `--from`/`--to` (rows outside the cut need
     /// a readable date and well-formed quotes). Also returns the number of non-blank rows.
-    pub(super) fn read_all(&mut self, lines: Lines<'a>) -> Result<(Vec<Row>, usize)> {
+    pub(super) fn read_all(&mut self, records: &mut Records<'_>) -> Result<(Vec<Row>, usize)> {
         let mut rows = Vec::new();
         let mut data_rows = 0;
-        let mut row = RowCells {
-            cells: Vec::with_capacity(self.header.columns.len()),
-            count: 0,
-            extra: None,
-            blank: true,
-        };
-        for (line, text) in lines {
-            self.split(line, text, &mut row)?;
-            if row.blank {
-                continue;
-            }
+        while let Some(line) = records.advance(self.path)? {
             data_rows += 1;
+            let row = self.split(records.record());
             if let Some(parsed) = self.parse(line, &row)? {
                 rows.push(parsed);
             }
@@ -67,40 +55,28 @@ impl<'a> RowReader<'_, 'a> {
         Ok((rows, data_rows))
     }
 
-    fn split(&self, line: usize, text: &'a str, row: &mut RowCells<'a>) -> Result<()> {
-        let columns = &self.header.columns;
-        row.cells.clear();
-        row.cells.resize(columns.len(), None);
-        row.count = 0;
-        row.extra = None;
-        row.blank = true;
-        for (index, cell) in Cells::new(text, self.header.separator) {
-            let cell = cell.map_err(|e| quote_error(self.path, line, index, e))?;
-            row.count = index + 1;
-            if cell.is_empty() {
-                continue;
-            }
-            row.blank = false;
-            if index >= self.header.width {
-                if row.extra.is_none() {
-                    row.extra = Some((index, cell));
-                }
-            } else if let Some(slot) = columns.iter().position(|c| c.index == index) {
-                row.cells[slot] = Some(cell);
-            }
-        }
+    fn split<'r>(&self, record: &'r csv::StringRecord) -> RowCells<'r> {
+        let width = self.header.width;
         // Cells present but empty are `Some("")`, so that "empty" and "missing" differ.
-        for (slot, column) in columns.iter().enumerate() {
-            if column.index < row.count && row.cells[slot].is_none() {
-                row.cells[slot] = Some(Cow::Borrowed(""));
-            }
+        RowCells {
+            cells: self
+                .header
+                .columns
+                .iter()
+                .map(|c| record.get(c.index))
+                .collect(),
+            count: record.len(),
+            extra: record
+                .iter()
+                .enumerate()
+                .skip(width)
+                .find(|(_, cell)| !cell.is_empty()),
         }
-        Ok(())
     }
 
-    fn parse(&mut self, line: usize, row: &RowCells<'a>) -> Result<Option<Row>> {
+    fn parse(&mut self, line: usize, row: &RowCells<'_>) -> Result<Option<Row>> {
         let header = self.header;
-        let cell = |role: Role| header.slot(role).and_then(|s| row.cells[s].as_deref());
+        let cell = |role: Role| header.slot(role).and_then(|s| row.cells[s]);
         let date_column = header.slot(Role::Date).map(|s| &header.columns[s]);
         let Some(date_column) = date_column else {
             return Err(Error::data_file(self.path, "no date column"));
@@ -209,7 +185,7 @@ impl<'a> RowReader<'_, 'a> {
         )
     }
 
-    fn cut_short(&self, line: usize, row: &RowCells<'_>, missing: &Column<'_>) -> Error {
+    fn cut_short(&self, line: usize, row: &RowCells<'_>, missing: &Column) -> Error {
         Error::data_line(
             self.path,
             line,
@@ -225,7 +201,7 @@ impl<'a> RowReader<'_, 'a> {
     }
 
     /// A positive, finite price, divided by the unit's divisor; or a finite rate, of any sign.
-    fn price(&self, line: usize, column: &Column<'_>, text: &str) -> Result<f64> {
+    fn price(&self, line: usize, column: &Column, text: &str) -> Result<f64> {
         let value = parse_number(text, self.header.separator)
             .map_err(|e| number_error(self.path, line, column, text, e))?;
         let super::Values::Prices { divisor } = self.values else {
@@ -253,7 +229,7 @@ impl<'a> RowReader<'_, 'a> {
     fn check_adjusted(
         &self,
         line: usize,
-        column: &Column<'_>,
+        column: &Column,
         adj_close: f64,
         prices: [f64; 4],
     ) -> Result<()> {
@@ -283,7 +259,7 @@ impl<'a> RowReader<'_, 'a> {
 
     /// A volume: a non-negative finite number, `K`/`M`/`B` read as thousands, millions and
     /// billions; in a `Vol.` column (Investing.com) `-` and empty mean no data, read as 0.
-    fn volume(&self, line: usize, column: &Column<'_>, text: &str) -> Result<f64> {
+    fn volume(&self, line: usize, column: &Column, text: &str) -> Result<f64> {
         if column.name.trim().eq_ignore_ascii_case("vol.") && (text.is_empty() || text == "-") {
             return Ok(0.0);
         }

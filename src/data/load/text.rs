@@ -151,44 +151,145 @@ fn locate(bytes: &[u8], at: usize) -> (usize, usize) {
     (line, at - start + 1)
 }
 
-/// The lines of the text with their 1-based numbers; `\n`, `\r\n` and a lone `\r` end a line.
-#[derive(Clone)]
-pub(super) struct Lines<'a> {
-    rest: &'a str,
-    next: usize,
+/// The text with every lone `\r` (an old Mac line end) made `\n`: the csv crate ends a record
+/// at either but counts lines at `\n` only, and a message must name the line a user sees.
+pub(super) fn unify_line_ends(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return Cow::Borrowed(text);
+    }
+    let mut unified = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\r') {
+        unified.push_str(&rest[..at]);
+        unified.push('\n');
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix('\n') {
+            unified.pop();
+            unified.push_str("\r\n");
+            rest = after;
+        }
+    }
+    unified.push_str(rest);
+    Cow::Owned(unified)
 }
 
-impl<'a> Lines<'a> {
-    pub(super) fn new(text: &'a str) -> Self {
-        Lines {
-            rest: text,
-            next: 1,
+/// The records of a CSV text as the csv crate tokenizes them (cells trimmed, rows of any
+/// width), each with the 1-based line of the file it starts on. Records of empty cells only
+/// (blank lines, `,,,,`) are skipped; a record whose quoting the csv crate would read
+/// leniently (an unclosed quote, text after a closing one) is refused with its line, since
+/// either would silently join or change cells.
+pub(super) struct Records<'a> {
+    text: &'a str,
+    reader: csv::Reader<&'a [u8]>,
+    record: csv::StringRecord,
+    separator: Separator,
+    /// The current record's line, and whether `advance` should return it again.
+    line: usize,
+    unread: bool,
+}
+
+impl<'a> Records<'a> {
+    pub(super) fn new(text: &'a str, separator: Separator) -> Self {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .delimiter(separator.byte())
+            .from_reader(text.as_bytes());
+        Records {
+            text,
+            reader,
+            record: csv::StringRecord::new(),
+            separator,
+            line: 0,
+            unread: false,
         }
+    }
+
+    /// Moves to the next record with a non-empty cell and returns its line; `None` at the end.
+    pub(super) fn advance(&mut self, path: &Path) -> Result<Option<usize>> {
+        if std::mem::take(&mut self.unread) {
+            return Ok(Some(self.line));
+        }
+        loop {
+            // The text is valid UTF-8 in memory: reading it cannot fail.
+            if !self.reader.read_record(&mut self.record).unwrap_or(false) {
+                return Ok(None);
+            }
+            // The csv crate's position is where it began to read: before the line ends it
+            // skips. Those are counted here, so the line is the record's own.
+            let begun = self.record.position().map_or(0, csv::Position::byte);
+            let start = usize::try_from(begun).unwrap_or(0);
+            let end = usize::try_from(self.reader.position().byte()).unwrap_or(start);
+            let raw = &self.text[start.min(end)..end];
+            let body = raw.trim_start_matches(['\r', '\n']);
+            let skipped = raw[..raw.len() - body.len()].matches('\n').count();
+            let begun_line = self.record.position().map_or(1, csv::Position::line);
+            self.line = usize::try_from(begun_line).unwrap_or(1) + skipped;
+            if body.contains('"') {
+                let first_line = body.split(['\r', '\n']).next().unwrap_or_default();
+                check_quotes(first_line, self.separator)
+                    .map_err(|(index, e)| quote_error(path, self.line, index, e))?;
+            }
+            if self.record.iter().any(|cell| !cell.is_empty()) {
+                return Ok(Some(self.line));
+            }
+        }
+    }
+
+    /// The current record.
+    pub(super) fn record(&self) -> &csv::StringRecord {
+        &self.record
+    }
+
+    /// Makes the next [`Records::advance`] return the current record again.
+    pub(super) fn unread(&mut self) {
+        self.unread = true;
     }
 }
 
-impl<'a> Iterator for Lines<'a> {
-    type Item = (usize, &'a str);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let number = self.next;
-        self.next += 1;
-        let text = self.rest;
-        let Some(end) = text.bytes().position(|b| b == b'\n' || b == b'\r') else {
-            self.rest = "";
-            return Some((number, text));
-        };
-        let skip = if text[end..].starts_with("\r\n") {
-            2
+/// Checks the quoting of one line as the project reads it: a cell whose first character is
+/// `"` must close its quote on the line (`""` inside stands for one quote), and only spaces
+/// may follow the closing quote before the next separator. On failure, the 0-based cell.
+fn check_quotes(line: &str, separator: Separator) -> std::result::Result<(), (usize, QuoteError)> {
+    let bytes = line.as_bytes();
+    let sep = separator.byte();
+    let (mut at, mut index) = (0, 0);
+    while at <= bytes.len() {
+        if bytes.get(at) == Some(&b'"') {
+            let mut from = at + 1;
+            let close = loop {
+                let Some(offset) = bytes[from.min(bytes.len())..]
+                    .iter()
+                    .position(|&b| b == b'"')
+                else {
+                    return Err((index, QuoteError::Unclosed));
+                };
+                let quote = from + offset;
+                if bytes.get(quote + 1) == Some(&b'"') {
+                    from = quote + 2;
+                } else {
+                    break quote;
+                }
+            };
+            let after = bytes[close + 1..].iter().position(|&b| b != b' ');
+            match after.map(|offset| close + 1 + offset) {
+                None => return Ok(()),
+                Some(next) if bytes[next] == sep => at = next,
+                Some(_) => return Err((index, QuoteError::TextAfter)),
+            }
         } else {
-            1
-        };
-        self.rest = &text[end + skip..];
-        Some((number, &text[..end]))
+            match bytes[at..].iter().position(|&b| b == sep) {
+                None => return Ok(()),
+                Some(offset) => at += offset,
+            }
+        }
+        at += 1;
+        index += 1;
     }
+    Ok(())
 }
 
 /// The cell separator, chosen from the header line.
@@ -232,93 +333,6 @@ pub(super) enum QuoteError {
     TextAfter,
 }
 
-/// The cells of one line, trimmed and unquoted, with their 0-based index. A cell is quoted
-/// when its first non-space character is `"`; `""` inside stands for one quote; a quote
-/// elsewhere is an ordinary character.
-pub(super) struct Cells<'a> {
-    rest: &'a str,
-    separator: u8,
-    index: usize,
-    done: bool,
-}
-
-impl<'a> Cells<'a> {
-    pub(super) fn new(line: &'a str, separator: Separator) -> Self {
-        Cells {
-            rest: line,
-            separator: separator.byte(),
-            index: 0,
-            done: false,
-        }
-    }
-
-    fn quoted(&mut self, open: usize) -> std::result::Result<Cow<'a, str>, QuoteError> {
-        let text = self.rest;
-        let bytes = text.as_bytes();
-        let mut from = open + 1;
-        let mut escaped = false;
-        let close = loop {
-            let Some(offset) = bytes[from..].iter().position(|&b| b == b'"') else {
-                self.done = true;
-                return Err(QuoteError::Unclosed);
-            };
-            let quote = from + offset;
-            if bytes.get(quote + 1) == Some(&b'"') {
-                escaped = true;
-                from = quote + 2;
-            } else {
-                break quote;
-            }
-        };
-        let after = &text[close + 1..];
-        let next = after
-            .as_bytes()
-            .iter()
-            .position(|&b| b != b' ')
-            .unwrap_or(after.len());
-        match after.as_bytes().get(next) {
-            None => self.done = true,
-            Some(&b) if b == self.separator => self.rest = &after[next + 1..],
-            Some(_) => {
-                self.done = true;
-                return Err(QuoteError::TextAfter);
-            }
-        }
-        let inner = text[open + 1..close].trim();
-        Ok(if escaped {
-            Cow::Owned(inner.replace("\"\"", "\""))
-        } else {
-            Cow::Borrowed(inner)
-        })
-    }
-}
-
-impl<'a> Iterator for Cells<'a> {
-    type Item = (usize, std::result::Result<Cow<'a, str>, QuoteError>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let index = self.index;
-        self.index += 1;
-        let text = self.rest;
-        let bytes = text.as_bytes();
-        let start = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
-        if bytes.get(start) == Some(&b'"') {
-            return Some((index, self.quoted(start)));
-        }
-        let cell = if let Some(end) = bytes.iter().position(|&b| b == self.separator) {
-            self.rest = &text[end + 1..];
-            &text[..end]
-        } else {
-            self.done = true;
-            text
-        };
-        Some((index, Ok(Cow::Borrowed(cell.trim()))))
-    }
-}
-
 pub(super) fn quote_error(path: &Path, line: usize, index: usize, error: QuoteError) -> Error {
     let problem = match error {
         QuoteError::Unclosed => "a quote opens the cell and is not closed on this line",
@@ -345,30 +359,54 @@ pub(super) fn excerpt(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Cells, Lines, QuoteError, Separator, locate};
+    use std::path::Path;
+
+    use super::{QuoteError, Records, Separator, check_quotes, locate, unify_line_ends};
+
+    /// Every non-blank record of `text` with its line, or the error's message.
+    fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
+        let text = unify_line_ends(text);
+        let mut records = Records::new(&text, Separator::Comma);
+        let mut all = Vec::new();
+        while let Some(line) = records
+            .advance(Path::new("f.csv"))
+            .map_err(|e| e.to_string())?
+        {
+            all.push((line, records.record().iter().map(str::to_string).collect()));
+        }
+        Ok(all)
+    }
 
     #[test]
-    fn cells_are_unquoted_and_line_ends_all_count() {
-        let cells: Vec<_> = Cells::new(r#" "a,b" ,"say ""hi""",,x"y "#, Separator::Comma)
-            .map(|(i, c)| (i, c.map(std::borrow::Cow::into_owned)))
-            .collect();
+    fn records_are_unquoted_trimmed_and_numbered_by_the_line_they_start_on() {
+        let cells = |line: usize, cells: &[&str]| {
+            (
+                line,
+                cells.iter().map(|c| (*c).to_string()).collect::<Vec<_>>(),
+            )
+        };
         assert_eq!(
-            cells,
+            records("a,b\r\n\r\n\"1,5\" ,\"say \"\"hi\"\"\",x\"y\rc\n,,\n\n  \nd\n").unwrap(),
             [
-                (0, Ok("a,b".to_string())),
-                (1, Ok("say \"hi\"".to_string())),
-                (2, Ok(String::new())),
-                (3, Ok("x\"y".to_string()))
+                cells(1, &["a", "b"]),
+                cells(3, &["1,5", "say \"hi\"", "x\"y"]),
+                cells(4, &["c"]),
+                cells(8, &["d"]),
             ]
         );
-        let errors: Vec<_> = Cells::new(r#"1,"2"3,4"#, Separator::Comma)
-            .map(|(_, c)| c.err())
-            .collect();
-        assert_eq!(errors, [None, Some(QuoteError::TextAfter)]);
-        let unclosed = Cells::new("1,\"2", Separator::Comma).nth(1).unwrap().1;
-        assert_eq!(unclosed.err(), Some(QuoteError::Unclosed));
-        let lines: Vec<_> = Lines::new("a\r\nb\rc\n\nd").collect();
-        assert_eq!(lines, [(1, "a"), (2, "b"), (3, "c"), (4, ""), (5, "d")]);
+        assert_eq!(
+            records("a\n1,\"2\"3,4\n").unwrap_err(),
+            "f.csv:2: column 2: text follows the closing quote: quote the whole cell on one line (\"...\")"
+        );
+        assert_eq!(
+            records("a\n\n1,\"2\n3\"\n").unwrap_err(),
+            "f.csv:3: column 2: a quote opens the cell and is not closed on this line: quote the whole cell on one line (\"...\")"
+        );
+        assert_eq!(
+            check_quotes("1,\"2", Separator::Comma),
+            Err((1, QuoteError::Unclosed))
+        );
+        assert_eq!(check_quotes("\"a\"\"b\" ,x\"y", Separator::Comma), Ok(()));
         assert_eq!(locate(b"a\r\nb\rcd", 6), (3, 2));
     }
 }
