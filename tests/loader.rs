@@ -435,10 +435,18 @@ fn intraday_bars_are_refused() {
 }
 
 #[test]
-fn a_yfinance_file_of_several_tickers_is_refused() {
-    refused(
-        "two_tickers.csv",
-        ":2: the file holds several tickers (\"GLD\", \"SLV\"): save one ticker per file",
+fn a_yfinance_file_of_several_tickers_is_not_one_series() {
+    // Opened as a dataset it holds GLD and SLV (tests/layouts.rs); read as one symbol's file,
+    // it says so.
+    let path = fixture("bad/two_tickers.csv");
+    let error = error_of(&path, &LoadOptions::default());
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: holds 2 series (GLD, SLV): open it as a dataset (--data) and name one with \
+             --symbols",
+            path.display()
+        )
     );
 }
 

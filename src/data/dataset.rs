@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::load::{Values, load_values};
+use super::load::{Values, Wanted, load_series, load_values, symbols_in};
 use super::manifest::{MANIFEST_FILE, PriceUnit, Units};
 use super::{Bars, FileReport, LoadOptions, Manifest, PriceMode, Universe, aggregate};
 use crate::{Error, Result};
@@ -15,7 +15,7 @@ pub struct Dataset {
     pub roots: Vec<PathBuf>,
     /// The manifest of the (single) dataset directory, if it has one.
     pub manifest: Option<Manifest>,
-    files: BTreeMap<String, PathBuf>,
+    files: BTreeMap<String, Source>,
     /// The manifest's `[units]`, by the symbol of the file (its stem).
     units: Units,
 }
@@ -153,7 +153,7 @@ impl Dataset {
     /// No file holds the symbol; the message lists the ones that exist.
     pub fn path(&self, symbol: &str) -> Result<&Path> {
         match find(&self.files, symbol) {
-            Some((_, path)) => Ok(path),
+            Some((_, source)) => Ok(&source.path),
             None => Err(Error::Usage(format!(
                 "symbol {symbol} is not in the dataset {}; it has: {}",
                 self.describe_roots(),
@@ -167,8 +167,8 @@ impl Dataset {
     /// # Errors
     /// As [`Dataset::path`].
     pub fn canonical(&self, symbol: &str) -> Result<String> {
-        let path = self.path(symbol)?;
-        Ok(symbol_of(path))
+        self.path(symbol)?;
+        Ok(find(&self.files, symbol).map_or_else(String::new, |(s, _)| s.clone()))
     }
 
     /// Loads `symbols` and aligns them on one calendar, in that order. Each file's report
@@ -184,17 +184,35 @@ impl Dataset {
         prices: PriceMode,
     ) -> Result<(Universe, Vec<FileReport>)> {
         use rayon::prelude::*;
+        let symbols = symbols
+            .iter()
+            .map(|s| self.canonical(s))
+            .collect::<Result<Vec<_>>>()?;
+        // Each file read once for all the symbols it holds, in the order of their first one.
+        let mut by_file: Vec<(&Source, Vec<usize>)> = Vec::new();
+        for (k, symbol) in symbols.iter().enumerate() {
+            let source = &self.files[symbol];
+            match by_file.iter_mut().find(|(s, _)| s.path == source.path) {
+                Some((_, wanted)) => wanted.push(k),
+                None => by_file.push((source, vec![k])),
+            }
+        }
         // The files are read and validated in parallel (they share nothing); an error is the
         // first in the order asked for, whichever thread met it first.
-        let loaded: Vec<Result<(Bars, FileReport)>> = symbols
+        let loaded: Vec<Result<Vec<(Bars, FileReport)>>> = by_file
             .par_iter()
-            .map(|symbol| self.load(symbol, options))
+            .map(|(source, wanted)| {
+                let names: Vec<&str> = wanted.iter().map(|&k| symbols[k].as_str()).collect();
+                self.load_from(source, &names, options)
+            })
             .collect();
-        let (bars, files): (Vec<Bars>, Vec<FileReport>) = loaded
-            .into_iter()
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .unzip();
+        let mut slots: Vec<Option<(Bars, FileReport)>> = symbols.iter().map(|_| None).collect();
+        for ((_, wanted), series) in by_file.iter().zip(loaded) {
+            for (&k, one) in wanted.iter().zip(series?) {
+                slots[k] = Some(one);
+            }
+        }
+        let (bars, files): (Vec<Bars>, Vec<FileReport>) = slots.into_iter().flatten().unzip();
         let universe = Universe::align(&bars, prices)?;
         let (first, last) = (universe.dates[0], universe.dates[universe.len() - 1]);
         let files = files
@@ -216,18 +234,36 @@ impl Dataset {
     /// # Errors
     /// The symbol is missing or its file is refused.
     pub fn load(&self, symbol: &str, options: &LoadOptions) -> Result<(Bars, FileReport)> {
-        let path = self.path(symbol)?;
-        let divisor = self
-            .units
-            .get(&symbol_of(path))
-            .map_or(1.0, |u| u.divisor());
-        let values = if is_rate(symbol) {
-            Values::Rates
-        } else {
-            Values::Prices { divisor }
-        };
-        let (daily, report) = load_values(path, symbol, options, values)?;
-        Ok((aggregate(daily, options.bars), report))
+        let symbol = self.canonical(symbol)?;
+        let mut loaded = self.load_from(&self.files[&symbol], &[&symbol], options)?;
+        Ok(loaded.remove(0))
+    }
+
+    /// [`Dataset::load`] for `symbols`, all held by `source`, which is read once.
+    fn load_from(
+        &self,
+        source: &Source,
+        symbols: &[&str],
+        options: &LoadOptions,
+    ) -> Result<Vec<(Bars, FileReport)>> {
+        let wanted: Vec<Wanted<'_>> = symbols
+            .iter()
+            .map(|&symbol| Wanted {
+                symbol,
+                values: if is_rate(symbol) {
+                    Values::Rates
+                } else {
+                    Values::Prices {
+                        divisor: self.units.get(symbol).map_or(1.0, |u| u.divisor()),
+                    }
+                },
+            })
+            .collect();
+        let loaded = load_series(&source.path, &wanted, source.named, options)?;
+        Ok(loaded
+            .into_iter()
+            .map(|(daily, report)| (aggregate(daily, options.bars), report))
+            .collect())
     }
 
     /// The unit the manifest gives `symbol`'s prices in, when it is not the currency's
@@ -285,10 +321,7 @@ fn symbol_of(path: &Path) -> String {
 }
 
 /// The file of `symbol`: an exact match, else the only case-insensitive one.
-fn find<'a>(
-    files: &'a BTreeMap<String, PathBuf>,
-    symbol: &str,
-) -> Option<(&'a String, &'a PathBuf)> {
+fn find<'a>(files: &'a BTreeMap<String, Source>, symbol: &str) -> Option<(&'a String, &'a Source)> {
     if let Some(found) = files.get_key_value(symbol) {
         return Some(found);
     }
@@ -299,27 +332,53 @@ fn find<'a>(
     }
 }
 
-fn insert(files: &mut BTreeMap<String, PathBuf>, path: PathBuf) -> Result<()> {
-    let symbol = symbol_of(&path);
-    // A symbol is printed in one-line messages, table rows and CSV cells: a line break or
-    // other control character in a file name would break each of them.
-    if symbol.chars().any(char::is_control) {
-        return Err(Error::Usage(format!(
-            "{:?}: the file name holds a line break or another control character, which no \
-             symbol may: rename the file",
-            path.display().to_string()
-        )));
+/// Where a symbol's rows are: its file, and whether the file names its symbols (a long file,
+/// yfinance's multi-ticker layout, a wide panel) or is named after its one symbol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Source {
+    path: PathBuf,
+    named: bool,
+}
+
+/// Adds the symbols of the file at `path`: the file's stem, or the symbols it names where it
+/// names more than one. A file whose header cannot be read counts as one symbol's, so that
+/// loading it says what is wrong with it, on its line.
+fn insert(files: &mut BTreeMap<String, Source>, path: PathBuf) -> Result<()> {
+    let named = match symbols_in(&path, &LoadOptions::default()) {
+        Ok(Some(symbols)) if symbols.len() > 1 => symbols,
+        _ => vec![symbol_of(&path)],
+    };
+    let source = Source {
+        named: named.len() > 1,
+        path,
+    };
+    for symbol in named {
+        // A symbol is printed in one-line messages, table rows and CSV cells: a line break or
+        // other control character in it would break each of them.
+        if symbol.chars().any(char::is_control) {
+            let what = if source.named {
+                format!("the symbol {symbol:?}")
+            } else {
+                "the file name".to_string()
+            };
+            return Err(Error::Usage(format!(
+                "{:?}: {what} holds a line break or another control character, which no \
+                 symbol may: rename {}",
+                source.path.display().to_string(),
+                if source.named { "it" } else { "the file" }
+            )));
+        }
+        if let Some(previous) = files.get(&symbol) {
+            return Err(Error::data_file(
+                &source.path,
+                format!(
+                    "symbol {symbol} is also held by {}: give each symbol one file",
+                    previous.path.display()
+                ),
+            ));
+        }
+        files.insert(symbol, source.clone());
     }
-    if let Some(previous) = files.get(&symbol) {
-        return Err(Error::data_file(
-            &path,
-            format!(
-                "symbol {symbol} is also held by {}: give each symbol one file",
-                previous.display()
-            ),
-        ));
-    }
-    files.insert(symbol, path);
     Ok(())
 }
 

@@ -10,7 +10,7 @@ mod universe;
 
 pub use dataset::{Dataset, is_rate};
 pub use defects::{Defect, DefectKind, FileReport};
-pub use load::{LoadOptions, load_bars};
+pub use load::{Layout, LoadOptions, Wanted, load_bars, load_series, symbols_in};
 pub use manifest::{MANIFEST_FILE, Manifest};
 pub use resample::{BarLength, aggregate};
 pub use universe::{PriceMode, Series, Universe};

@@ -24,6 +24,8 @@ pub(super) enum Role {
     AdjClose,
     Volume,
     TickVolume,
+    /// The symbol of each row, in a long file of many symbols.
+    Symbol,
 }
 
 impl Role {
@@ -54,6 +56,7 @@ impl Role {
             "adj close" | "adjclose" | "adjusted close" => Some(Role::AdjClose),
             "volume" | "vol" => Some(Role::Volume),
             "tickvol" | "tick volume" => Some(Role::TickVolume),
+            "symbol" | "ticker" | "name" => Some(Role::Symbol),
             _ => None,
         }
     }
@@ -68,6 +71,7 @@ impl Role {
             Role::Close => "Close",
             Role::AdjClose => "Adj Close",
             Role::Volume | Role::TickVolume => "Volume",
+            Role::Symbol => "symbol",
         }
     }
 }
@@ -106,15 +110,44 @@ pub(super) struct Header {
     pub(super) needed: usize,
 }
 
-impl Header {
+/// How a file lays out its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One symbol's bars, the file's stem its symbol.
+    Single,
+    /// Many symbols' bars in one table, a column naming each row's symbol (Kaggle, Quandl and
+    /// vendor dumps).
+    Long,
+    /// yfinance's multi-ticker download: a header of two levels (the prices and the tickers,
+    /// in either order) and a `Date` line; each ticker's columns one series.
+    Tickers,
+    /// A panel of closes: a date column and one column per symbol, each a close-only series.
+    Wide,
+}
+
+/// One series a file holds: its symbol where the file names it (a yfinance ticker, a wide
+/// panel's column; `None` for the one series of a file named after it, and for a long file,
+/// whose rows name theirs), and its columns.
+pub(super) struct View {
+    pub(super) symbol: Option<String>,
+    pub(super) header: Header,
+}
+
+/// The header of a file: its layout and its series.
+pub(super) struct FileHeader {
+    pub(super) layout: Layout,
+    pub(super) views: Vec<View>,
+}
+
+impl FileHeader {
     /// Reads the first record as the header (three records for yfinance's multi-level
-    /// layout) and checks that the columns read make a daily file.
+    /// layout), finds the layout, and checks that each series' columns make a daily file.
     pub(super) fn read(
         path: &Path,
         records: &mut Records<'_>,
         separator: Separator,
         options: &LoadOptions,
-    ) -> Result<Header> {
+    ) -> Result<FileHeader> {
         let Some(line) = records.advance(path)? else {
             return Err(Error::data_file(
                 path,
@@ -122,18 +155,110 @@ impl Header {
             ));
         };
         let names: Vec<String> = records.record().iter().map(str::to_string).collect();
-        let date_name = yfinance_levels(path, records, &names)?;
+        let build = |columns: Vec<(usize, String, Option<Role>)>| {
+            Header::of_columns(path, line, &names, columns, separator, options)
+        };
+        let with_roles = |columns: Vec<(usize, String)>| {
+            columns
+                .into_iter()
+                .map(|(i, name)| {
+                    let role = Role::of(&name);
+                    (i, name, role)
+                })
+                .collect::<Vec<_>>()
+        };
+        if let Some(levels) = yfinance_levels(path, records, &names)? {
+            let single = levels.tickers.len() == 1;
+            let views = levels
+                .tickers
+                .into_iter()
+                .map(|(ticker, columns)| {
+                    let mut all = vec![(0, levels.date.clone())];
+                    all.extend(columns);
+                    Ok(View {
+                        symbol: (!single).then_some(ticker),
+                        header: build(with_roles(all))?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let layout = if single {
+                Layout::Single
+            } else {
+                Layout::Tickers
+            };
+            return Ok(FileHeader { layout, views });
+        }
+        let indexed: Vec<(usize, String)> = names.iter().cloned().enumerate().collect();
+        let roles: Vec<Option<Role>> = names.iter().map(|n| Role::of(n)).collect();
+        let priced = roles
+            .iter()
+            .flatten()
+            .any(|r| !matches!(r, Role::Date | Role::Time | Role::Symbol));
+        if let (false, Some(date)) = (priced, roles.iter().position(|r| *r == Some(Role::Date))) {
+            let panel: Vec<View> = indexed
+                .iter()
+                .filter(|(i, name)| *i != date && roles[*i].is_none() && is_ticker(name))
+                .map(|(i, symbol)| {
+                    Ok(View {
+                        symbol: Some(symbol.clone()),
+                        header: build(vec![
+                            (date, names[date].clone(), Some(Role::Date)),
+                            (*i, symbol.clone(), Some(Role::Close)),
+                        ])?,
+                    })
+                })
+                .collect::<Result<_>>()?;
+            if !panel.is_empty() {
+                return Ok(FileHeader {
+                    layout: Layout::Wide,
+                    views: panel,
+                });
+            }
+        }
+        let header = build(with_roles(indexed))?;
+        let layout = if header.slot(Role::Symbol).is_some() {
+            Layout::Long
+        } else {
+            Layout::Single
+        };
+        Ok(FileHeader {
+            layout,
+            views: vec![View {
+                symbol: None,
+                header,
+            }],
+        })
+    }
+}
+
+/// A wide panel's column name that can be a symbol: a ticker's characters (letters, digits,
+/// `.`, `^`, `=`, `-`, `_`), at most 24 of them. A misnamed close (`Closing Price`) is not
+/// one, and is told that no close column was found.
+fn is_ticker(name: &str) -> bool {
+    (1..=24).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".^=-_".contains(&b))
+}
+
+impl Header {
+    /// The header of one series: `read` (index, name and role; those without a role ignored)
+    /// out of the header line `names` of `line`, checked to make a daily file.
+    fn of_columns(
+        path: &Path,
+        line: usize,
+        names: &[String],
+        read: Vec<(usize, String, Option<Role>)>,
+        separator: Separator,
+        options: &LoadOptions,
+    ) -> Result<Header> {
         let mut columns: Vec<Column> = Vec::new();
         let mut listed = Vec::new();
-        for (index, cell) in names.iter().enumerate() {
-            let name = match (index, &date_name) {
-                (0, Some(date)) => date.clone(),
-                _ => cell.clone(),
-            };
+        for (index, name, role) in read {
             if listed.len() < LISTED_NAMES {
                 listed.push(excerpt(name.trim_start_matches('\u{feff}')));
             }
-            let Some(role) = Role::of(&name) else {
+            let Some(role) = role else {
                 continue;
             };
             let column = Column { index, role, name };
@@ -164,7 +289,7 @@ impl Header {
             needed: columns.iter().map(|c| c.index + 1).max().unwrap_or(0),
             columns,
         };
-        header.check(path, line, &names, options, &listed)?;
+        header.check(path, line, names, options, &listed)?;
         Ok(header)
     }
 
@@ -267,58 +392,65 @@ pub(super) fn sniff(path: &Path, line: usize, text: &str) -> Result<()> {
     ))
 }
 
-/// yfinance's multi-level header (`yf.download(...).to_csv()` since 0.2.51):
+/// yfinance's multi-level header, as `yf.download(...).to_csv()` writes it: the price names
+/// and the tickers on two lines, in either order (`group_by="ticker"` puts the tickers
+/// first), each line's first cell naming its level (`Price`, `Ticker`; empty before yfinance
+/// 0.2.51), then a `Date` line:
 ///
 /// ```text
-/// Price,Adj Close,Close,High,Low,Open,Volume
-/// Ticker,GLD,GLD,GLD,GLD,GLD,GLD
-/// Date,,,,,,
+/// Price,Adj Close,Close,Close,...        Ticker,GLD,GLD,...,SLV,SLV,...
+/// Ticker,GLD,GLD,SLV,...                 Price,Open,High,...,Open,High,...
+/// Date,,,,...                            Date,,,,...
 /// ```
-///
-/// When the header starts with `Price` and the next record with `Ticker`, consumes the
-/// `Ticker` and `Date` records and returns the name of the date column, which replaces
-/// `Price`. Several tickers in one file are refused.
+struct Levels {
+    /// The date column's name, from the `Date` line.
+    date: String,
+    /// Each ticker, in the order of the file, with its columns (index and price name).
+    tickers: Vec<(String, Vec<(usize, String)>)>,
+}
+
+/// The multi-level header starting with `header`, consuming its other two lines; `None` (and
+/// nothing consumed) when the file does not start so.
 fn yfinance_levels(
     path: &Path,
     records: &mut Records<'_>,
     header: &[String],
-) -> Result<Option<String>> {
-    let first_is = |cells: &csv::StringRecord, name: &str| {
-        cells
-            .get(0)
-            .is_some_and(|c| c.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+) -> Result<Option<Levels>> {
+    let level = |cells: &[String]| {
+        cells.first().map_or_else(String::new, |c| {
+            c.trim_start_matches('\u{feff}').to_ascii_lowercase()
+        })
     };
-    let is_price = header.first().is_some_and(|c| {
-        c.trim_start_matches('\u{feff}')
-            .eq_ignore_ascii_case("price")
-    });
-    if !is_price {
-        return Ok(None);
-    }
-    let Some(ticker_line) = records.advance(path)? else {
+    let first = level(header);
+    let expected = match first.as_str() {
+        "price" => "ticker",
+        "ticker" => "price",
+        "" if header.len() > 1 => "",
+        _ => return Ok(None),
+    };
+    let Some(second_line) = records.advance(path)? else {
         return Ok(None);
     };
-    if !first_is(records.record(), "ticker") {
-        records.unread();
-        return Ok(None);
-    }
-    let mut names: Vec<&str> = Vec::new();
-    for cell in records.record().iter().skip(1) {
-        if !cell.is_empty() && !names.contains(&cell) {
-            names.push(cell);
+    let second: Vec<String> = records.record().iter().map(str::to_string).collect();
+    // The line of price names: `Price`, or where the levels are not named, the line of
+    // price columns' names only.
+    let prices = |cells: &[String]| {
+        let mut names = cells[1..].iter().filter(|c| !c.is_empty()).peekable();
+        names.peek().is_some()
+            && names.all(|c| {
+                Role::of(c).is_some_and(|r| !matches!(r, Role::Date | Role::Time | Role::Symbol))
+            })
+    };
+    let (names, tickers) = match (first.as_str(), level(&second) == expected) {
+        ("price", true) => (header, &second[..]),
+        ("ticker", true) => (&second[..], header),
+        ("", true) if prices(header) && !prices(&second) => (header, &second[..]),
+        ("", true) if prices(&second) && !prices(header) => (&second[..], header),
+        _ => {
+            records.unread();
+            return Ok(None);
         }
-        if names.len() > 1 {
-            return Err(Error::data_line(
-                path,
-                ticker_line,
-                format!(
-                    "the file holds several tickers ({}, {}): save one ticker per file",
-                    excerpt(names[0]),
-                    excerpt(names[1])
-                ),
-            ));
-        }
-    }
+    };
     let next = records.advance(path)?;
     let date = records
         .record()
@@ -329,10 +461,24 @@ fn yfinance_levels(
         // The line that should have been the Date line; where it belongs if the file ends.
         return Err(Error::data_line(
             path,
-            next.unwrap_or(ticker_line + 1),
+            next.unwrap_or(second_line + 1),
             "yfinance layout (Price, Ticker lines) without the Date line after them: \
              add the line Date,,,, or save the data with one header line",
         ));
     };
-    Ok(Some(date))
+    let mut grouped: Vec<(String, Vec<(usize, String)>)> = Vec::new();
+    for (index, (name, ticker)) in names.iter().zip(tickers).enumerate().skip(1) {
+        if name.is_empty() || ticker.is_empty() {
+            continue;
+        }
+        let column = (index, name.clone());
+        match grouped.iter_mut().find(|(t, _)| t == ticker) {
+            Some((_, columns)) => columns.push(column),
+            None => grouped.push((ticker.clone(), vec![column])),
+        }
+    }
+    Ok(Some(Levels {
+        date,
+        tickers: grouped,
+    }))
 }

@@ -72,9 +72,9 @@ use std::path::Path;
 
 use chrono::{Datelike as _, Weekday};
 
-use self::dates::DateReader;
-use self::header::{Header, Role, sniff};
-use self::rows::RowReader;
+pub use self::header::Layout;
+use self::header::{FileHeader, Header, Role, sniff};
+use self::rows::{Series, Target, read_all};
 use self::text::{Records, Separator, decode, read_file, unify_line_ends};
 use super::defects::DefectLog;
 use super::{BarLength, Bars, DefectKind, FileReport, readable};
@@ -158,16 +158,68 @@ pub(super) fn load_values(
     options: &LoadOptions,
     values: Values,
 ) -> Result<(Bars, FileReport)> {
+    let wanted = [Wanted { symbol, values }];
+    let mut loaded = load_series(path, &wanted, false, options)?;
+    Ok(loaded.remove(0))
+}
+
+/// One series wanted from a file: its symbol as the file names it (any name, for a file of
+/// one symbol, which is named after it) and what its numbers are.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'s> {
+    /// The symbol.
+    pub symbol: &'s str,
+    /// What its numbers are.
+    pub values: Values,
+}
+
+/// The symbols a file holds where it names them (a long file, yfinance's multi-ticker
+/// layout, a wide panel), in the order of the file; `None` for a file of one symbol, named
+/// after its file. A long file is read whole to list them.
+///
+/// # Errors
+/// As [`load_series`], for what is read.
+pub fn symbols_in(path: &Path, options: &LoadOptions) -> Result<Option<Vec<String>>> {
     let bytes = read_file(path)?;
-    let fingerprint = crate::hash::fnv1a_hex(&bytes);
     let text = decode(path, &bytes)?;
+    let text = unify_line_ends(text);
+    let (mut records, file) = open_table(path, &text, options)?;
+    match file.layout {
+        Layout::Single => Ok(None),
+        Layout::Tickers | Layout::Wide => Ok(Some(
+            file.views.into_iter().filter_map(|v| v.symbol).collect(),
+        )),
+        Layout::Long => {
+            let header = &file.views[0].header;
+            let column = header
+                .slot(Role::Symbol)
+                .map_or(0, |s| header.columns[s].index);
+            let mut symbols: Vec<String> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            while records.advance(path)?.is_some() {
+                let symbol = records.record().get(column).unwrap_or_default();
+                if !symbol.is_empty() && !seen.contains(symbol) {
+                    seen.insert(symbol.to_string());
+                    symbols.push(symbol.to_string());
+                }
+            }
+            Ok(Some(symbols))
+        }
+    }
+}
+
+/// The records of `text` after its header, and the header.
+fn open_table<'t>(
+    path: &Path,
+    text: &'t str,
+    options: &LoadOptions,
+) -> Result<(Records<'t>, FileHeader)> {
     if text.trim().is_empty() {
         return Err(Error::data_file(
             path,
             "empty file: expected a header line and one row per day",
         ));
     }
-    let text = unify_line_ends(text);
     // The first non-blank line: what the file is, and which separator it uses.
     let (line, first) = text
         .split('\n')
@@ -176,72 +228,185 @@ pub(super) fn load_values(
         .map_or((1, ""), |(i, line)| (i + 1, line));
     sniff(path, line, first)?;
     let separator = Separator::detect(first);
-    let mut records = Records::new(&text, separator);
-    let header = Header::read(path, &mut records, separator, options)?;
-    let mut reader = RowReader {
-        path,
-        header: &header,
-        options,
-        values,
-        dates: DateReader::new(options.date_format.as_deref(), options.timezone),
-        nulls: Vec::new(),
-    };
-    let (mut rows, data_rows) = reader.read_all(&mut records)?;
+    let mut records = Records::new(text, separator);
+    let header = FileHeader::read(path, &mut records, separator, options)?;
+    Ok((records, header))
+}
+
+/// Loads and validates the series `wanted` from the file at `path`, read once, in the order
+/// asked for. Where `named` is false the file is one series, whatever its layout: the one
+/// `wanted` names (a long file or a panel of one symbol, say), named after its file.
+///
+/// # Errors
+/// The file cannot be read, is not a UTF-8 CSV, lacks a date or close column, has a cell
+/// that cannot be a price or a date, or does not hold a symbol wanted; the error names the
+/// file, the line and the problem.
+pub fn load_series(
+    path: &Path,
+    wanted: &[Wanted<'_>],
+    named: bool,
+    options: &LoadOptions,
+) -> Result<Vec<(Bars, FileReport)>> {
+    let bytes = read_file(path)?;
+    let fingerprint = crate::hash::fnv1a_hex(&bytes);
+    let text = decode(path, &bytes)?;
+    let text = unify_line_ends(text);
+    let (mut records, file) = open_table(path, &text, options)?;
+    let targets = wanted
+        .iter()
+        .map(|w| target(path, &file, w, named))
+        .collect::<Result<Vec<_>>>()?;
+    let (series, data_rows) = read_all(path, &file, &targets, &mut records, options)?;
     if data_rows == 0 {
         return Err(Error::data_file(
             path,
             "header only: the file has no data rows",
         ));
     }
-    let mut log = DefectLog::default();
-    for (line, date) in reader.nulls {
-        log.note(
-            DefectKind::NullRows,
-            line,
-            (date, date),
-            format!("{date}: no values (a market holiday?)"),
-        );
-    }
-    sort_and_dedup(path, &mut rows, &mut log)?;
-    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+    let edges_are_history = named && matches!(file.layout, Layout::Tickers | Layout::Wide);
+    wanted
+        .iter()
+        .zip(targets)
+        .zip(series)
+        .map(|((w, t), series)| {
+            let header = &file.views[t.view].header;
+            let source = Source {
+                path,
+                symbol: w.symbol,
+                header,
+                values: w.values,
+                fingerprint: &fingerprint,
+            };
+            source.validate(series, edges_are_history, options)
+        })
+        .collect()
+}
+
+/// Where the rows of `wanted` are in `file`.
+fn target<'s>(
+    path: &Path,
+    file: &FileHeader,
+    wanted: &Wanted<'s>,
+    named: bool,
+) -> Result<Target<'s>> {
+    if !named && file.views.len() > 1 {
+        let held: Vec<&str> = file
+            .views
+            .iter()
+            .filter_map(|v| v.symbol.as_deref())
+            .collect();
         return Err(Error::data_file(
             path,
             format!(
-                "no rows between {} and {}",
-                options.from.map_or("the start".into(), |d| d.to_string()),
-                options.to.map_or("the end".into(), |d| d.to_string())
+                "holds {} series ({}): open it as a dataset (--data) and name one with --symbols",
+                held.len(),
+                held.join(", ")
             ),
         ));
+    }
+    let (view, symbol) = match file.layout {
+        _ if !named => (0, None),
+        Layout::Single => (0, None),
+        Layout::Long => (0, Some(wanted.symbol)),
+        Layout::Tickers | Layout::Wide => {
+            let view = file
+                .views
+                .iter()
+                .position(|v| v.symbol.as_deref() == Some(wanted.symbol))
+                .ok_or_else(|| {
+                    Error::data_file(path, format!("holds no series {}", wanted.symbol))
+                })?;
+            (view, None)
+        }
     };
-    let has_volume = header.slot(Role::Volume).is_some();
-    let has_adj_close = header.slot(Role::AdjClose).is_some();
-    let close_only = header.close_only();
-    inspect(&rows, has_volume, close_only, values, &mut log);
+    Ok(Target {
+        view,
+        symbol,
+        values: wanted.values,
+    })
+}
 
-    let report = FileReport {
-        path: path.to_path_buf(),
-        symbol: symbol.to_string(),
-        rows: rows.len(),
-        first_date: first.date,
-        last_date: last.date,
-        close_only,
-        has_adj_close,
-        defects: log.into_sorted(),
-        fingerprint,
-    };
-    let pick = |f: fn(&Row) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
-    let bars = Bars {
-        symbol: symbol.to_string(),
-        dates: rows.iter().map(|r| r.date).collect(),
-        open: pick(|r| r.open),
-        high: pick(|r| r.high),
-        low: pick(|r| r.low),
-        close: pick(|r| r.close),
-        adj_close: has_adj_close.then(|| pick(|r| r.adj_close)),
-        volume: has_volume.then(|| pick(|r| r.volume)),
-        close_only,
-    };
-    Ok((bars, report))
+/// One series of a file, and what validates it.
+struct Source<'a> {
+    path: &'a Path,
+    symbol: &'a str,
+    header: &'a Header,
+    values: Values,
+    fingerprint: &'a str,
+}
+
+impl Source<'_> {
+    /// The series' rows sorted, deduplicated and inspected into its bars and its report.
+    /// With `edges_are_history` (a panel of many series), the empty rows before a series'
+    /// first value and after its last are the dates it did not exist, not `null` rows.
+    fn validate(
+        &self,
+        series: Series,
+        edges_are_history: bool,
+        options: &LoadOptions,
+    ) -> Result<(Bars, FileReport)> {
+        let Series { mut rows, nulls } = series;
+        let path = self.path;
+        let mut log = DefectLog::default();
+        let lived = rows.first().zip(rows.last()).map(|(a, b)| (a.line, b.line));
+        for (line, date) in nulls {
+            let outside = lived.is_none_or(|(first, last)| line < first || line > last);
+            if edges_are_history && outside {
+                continue;
+            }
+            log.note(
+                DefectKind::NullRows,
+                line,
+                (date, date),
+                format!("{date}: no values (a market holiday?)"),
+            );
+        }
+        sort_and_dedup(path, &mut rows, &mut log)?;
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            let symbol = if edges_are_history || self.header.slot(Role::Symbol).is_some() {
+                format!(" of {}", self.symbol)
+            } else {
+                String::new()
+            };
+            return Err(Error::data_file(
+                path,
+                format!(
+                    "no rows{symbol} between {} and {}",
+                    options.from.map_or("the start".into(), |d| d.to_string()),
+                    options.to.map_or("the end".into(), |d| d.to_string())
+                ),
+            ));
+        };
+        let header = self.header;
+        let has_volume = header.slot(Role::Volume).is_some();
+        let has_adj_close = header.slot(Role::AdjClose).is_some();
+        let close_only = header.close_only();
+        inspect(&rows, has_volume, close_only, self.values, &mut log);
+        let report = FileReport {
+            path: path.to_path_buf(),
+            symbol: self.symbol.to_string(),
+            rows: rows.len(),
+            first_date: first.date,
+            last_date: last.date,
+            close_only,
+            has_adj_close,
+            defects: log.into_sorted(),
+            fingerprint: self.fingerprint.to_string(),
+        };
+        let pick = |f: fn(&Row) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
+        let bars = Bars {
+            symbol: self.symbol.to_string(),
+            dates: rows.iter().map(|r| r.date).collect(),
+            open: pick(|r| r.open),
+            high: pick(|r| r.high),
+            low: pick(|r| r.low),
+            close: pick(|r| r.close),
+            adj_close: has_adj_close.then(|| pick(|r| r.adj_close)),
+            volume: has_volume.then(|| pick(|r| r.volume)),
+            close_only,
+        };
+        Ok((bars, report))
+    }
 }
 
 /// Puts rows in date order (recording that they were not) and drops identical repeats of a

@@ -1,15 +1,16 @@
 //! The data rows: splitting each into the cells of the columns read and parsing them into a
 //! [`Row`], with the messages for rows cut short or too long.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::dates::DateReader;
-use super::header::{Column, Header, Role};
+use super::header::{Column, FileHeader, Header, Role};
 use super::numbers::{number_error, parse_number, parse_scaled};
 use super::text::{Records, Separator, excerpt};
-use super::{LoadOptions, Row};
+use super::{LoadOptions, Row, Values};
 use crate::data::readable;
-use crate::{Error, Result};
+use crate::{Date, Error, Result};
 
 /// The cells of one row that the loader reads, and what the row looks like.
 struct RowCells<'r> {
@@ -21,16 +22,28 @@ struct RowCells<'r> {
     extra: Option<(usize, &'r str)>,
 }
 
-/// Reads the data rows of a file.
+/// Parses the cells of one series in a row.
 pub(super) struct RowReader<'h> {
     pub(super) path: &'h Path,
     pub(super) header: &'h Header,
-    pub(super) options: &'h LoadOptions,
-    pub(super) values: super::Values,
-    pub(super) dates: DateReader<'h>,
-    /// The rows with a date and no value (`null`, `NaN` or empty in every other column):
-    /// their line and date.
-    pub(super) nulls: Vec<(usize, crate::Date)>,
+    pub(super) values: Values,
+}
+
+/// One series wanted from a file: which of its views, which symbol's rows for a long file,
+/// and what its numbers are.
+pub(super) struct Target<'s> {
+    pub(super) view: usize,
+    pub(super) symbol: Option<&'s str>,
+    pub(super) values: Values,
+}
+
+/// The rows of one series as read, in file order.
+#[derive(Default)]
+pub(super) struct Series {
+    pub(super) rows: Vec<Row>,
+    /// The rows with a date and no value (`null`, `NaN` or empty in every column of the
+    /// series): their line and date.
+    pub(super) nulls: Vec<(usize, Date)>,
 }
 
 /// A cell that says "no value": empty, `null` (Yahoo's and yfinance's) or `NaN` (pandas').
@@ -38,25 +51,77 @@ fn is_null(cell: &str) -> bool {
     cell.is_empty() || cell.eq_ignore_ascii_case("null") || cell.eq_ignore_ascii_case("nan")
 }
 
-impl RowReader<'_> {
-    /// Parses every row whose date falls inside the cut; prices are parsed only there, so a
-    /// bad stretch of history can be excluded with `--from`/`--to` (rows outside the cut need
-    /// a readable date and well-formed quotes). Also returns the number of non-blank rows.
-    pub(super) fn read_all(&mut self, records: &mut Records<'_>) -> Result<(Vec<Row>, usize)> {
-        let mut rows = Vec::new();
-        let mut data_rows = 0;
-        while let Some(line) = records.advance(self.path)? {
-            data_rows += 1;
-            let row = self.split(records.record());
-            if let Some(parsed) = self.parse(line, &row)? {
-                rows.push(parsed);
+/// Reads every data row of `records` into the series of `targets`: a row's date once, then
+/// each target's cells. Only rows whose date falls inside the cut are parsed further, and in
+/// a long file only the rows of a symbol wanted, so a bad stretch of history can be excluded
+/// with `--from`/`--to` (rows outside the cut need a readable date and well-formed quotes)
+/// and the other symbols of a vendor dump cost only their tokenizing. Also returns the
+/// number of non-blank rows.
+pub(super) fn read_all(
+    path: &Path,
+    file: &FileHeader,
+    targets: &[Target<'_>],
+    records: &mut Records<'_>,
+    options: &LoadOptions,
+) -> Result<(Vec<Series>, usize)> {
+    let mut dates = DateReader::new(options.date_format.as_deref(), options.timezone);
+    let readers: Vec<RowReader<'_>> = targets
+        .iter()
+        .map(|t| RowReader {
+            path,
+            header: &file.views[t.view].header,
+            values: t.values,
+        })
+        .collect();
+    let shared = &file.views[0].header;
+    let date_column = shared.slot(Role::Date).map(|s| &shared.columns[s]);
+    let Some(date_column) = date_column else {
+        return Err(Error::data_file(path, "no date column"));
+    };
+    let by_symbol: HashMap<&str, usize> = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(k, t)| t.symbol.map(|s| (s, k)))
+        .collect();
+    let symbol_column = shared
+        .slot(Role::Symbol)
+        .filter(|_| !by_symbol.is_empty())
+        .map(|s| shared.columns[s].index);
+    let mut series: Vec<Series> = targets.iter().map(|_| Series::default()).collect();
+    let mut data_rows = 0;
+    while let Some(line) = records.advance(path)? {
+        data_rows += 1;
+        let record = records.record();
+        let wanted = match symbol_column {
+            None => None,
+            Some(index) => match by_symbol.get(record.get(index).unwrap_or_default()) {
+                Some(&k) => Some(k),
+                None => continue,
+            },
+        };
+        let reader = &readers[wanted.unwrap_or(0)];
+        let Some(text) = record.get(date_column.index) else {
+            return Err(reader.cut_short(line, &reader.split(record), date_column));
+        };
+        let date = dates.read(path, line, date_column, text)?;
+        if options.from.is_some_and(|from| date < from) || options.to.is_some_and(|to| date > to) {
+            continue;
+        }
+        for (k, reader) in readers.iter().enumerate() {
+            if wanted.is_some_and(|w| w != k) {
+                continue;
+            }
+            match reader.parse(line, date, &reader.split(record))? {
+                Some(row) => series[k].rows.push(row),
+                None => series[k].nulls.push((line, date)),
             }
         }
-        Ok((rows, data_rows))
     }
+    Ok((series, data_rows))
+}
 
+impl RowReader<'_> {
     fn split<'r>(&self, record: &'r csv::StringRecord) -> RowCells<'r> {
-        let width = self.header.width;
         // Cells present but empty are `Some("")`, so that "empty" and "missing" differ.
         RowCells {
             cells: self
@@ -69,27 +134,15 @@ impl RowReader<'_> {
             extra: record
                 .iter()
                 .enumerate()
-                .skip(width)
+                .skip(self.header.width)
                 .find(|(_, cell)| !cell.is_empty()),
         }
     }
 
-    fn parse(&mut self, line: usize, row: &RowCells<'_>) -> Result<Option<Row>> {
+    /// The series' values on the row of `date`; `None` for a row without any (a `null` row).
+    fn parse(&self, line: usize, date: Date, row: &RowCells<'_>) -> Result<Option<Row>> {
         let header = self.header;
         let cell = |role: Role| header.slot(role).and_then(|s| row.cells[s]);
-        let date_column = header.slot(Role::Date).map(|s| &header.columns[s]);
-        let Some(date_column) = date_column else {
-            return Err(Error::data_file(self.path, "no date column"));
-        };
-        let date = match cell(Role::Date) {
-            Some(text) => self.dates.read(self.path, line, date_column, text)?,
-            None => return Err(self.cut_short(line, row, date_column)),
-        };
-        if self.options.from.is_some_and(|from| date < from)
-            || self.options.to.is_some_and(|to| date > to)
-        {
-            return Ok(None);
-        }
         if let Some((index, extra)) = &row.extra {
             return Err(self.too_many(line, row.count, *index, extra));
         }
@@ -99,9 +152,9 @@ impl RowReader<'_> {
             return Err(self.cut_short(line, row, missing));
         }
         if header.columns.iter().zip(&row.cells).all(|(column, cell)| {
-            matches!(column.role, Role::Date | Role::Time) || cell.as_deref().is_some_and(is_null)
+            matches!(column.role, Role::Date | Role::Time | Role::Symbol)
+                || cell.is_some_and(is_null)
         }) {
-            self.nulls.push((line, date));
             return Ok(None);
         }
         if let Some(slot) = header.slot(Role::Time) {
@@ -204,7 +257,7 @@ impl RowReader<'_> {
     fn price(&self, line: usize, column: &Column, text: &str) -> Result<f64> {
         let value = parse_number(text, self.header.separator)
             .map_err(|e| number_error(self.path, line, column, text, e))?;
-        let super::Values::Prices { divisor } = self.values else {
+        let Values::Prices { divisor } = self.values else {
             return Ok(value);
         };
         let scaled = value / divisor;
