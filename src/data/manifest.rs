@@ -189,7 +189,21 @@ fn parse(path: &Path, text: &str) -> Result<ManifestFile> {
             ),
         ));
     }
-    let file: ManifestFile = toml::from_str(text).map_err(|e| invalid(&e))?;
+    let file: ManifestFile = toml::from_str(text).map_err(|e| match dotted_key(&table) {
+        // TOML reads `RIO.L = "pence"` as `L = "pence"` in a table `RIO`: the error about
+        // that table would not say why.
+        Some((name, symbol, rest)) => {
+            let problem = format!(
+                "invalid manifest: [{name}] reads {symbol}.{rest} as the table {symbol} holding \
+                 {rest}: write a symbol with a dot in quotes, \"{symbol}.{rest}\" = ..."
+            );
+            match e.span() {
+                Some(span) => Error::data_line(path, line_of(text, span.start), problem),
+                None => Error::data_file(path, problem),
+            }
+        }
+        None => invalid(&e),
+    })?;
     for (i, symbol) in file.symbols.iter().enumerate() {
         if let Some(first) = file.symbols[..i]
             .iter()
@@ -207,6 +221,22 @@ fn parse(path: &Path, text: &str) -> Result<ManifestFile> {
         }
     }
     Ok(file)
+}
+
+/// The per-symbol tables of a manifest.
+const PER_SYMBOL: [&str; 3] = ["units", "date_formats", "timezones"];
+
+/// The first key of a per-symbol table written with a dot and without quotes (`RIO.L`): its
+/// table's name, and the key's parts before and after the dot.
+fn dotted_key(table: &toml::Table) -> Option<(&'static str, &str, &str)> {
+    PER_SYMBOL.iter().find_map(|name| {
+        let entries = table.get(*name)?.as_table()?;
+        entries.iter().find_map(|(symbol, value)| {
+            let inner = value.as_table()?;
+            let (rest, _) = inner.iter().next()?;
+            Some((*name, symbol.as_str(), rest.as_str()))
+        })
+    })
 }
 
 /// The unit a symbol's prices are written in.
