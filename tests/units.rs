@@ -65,8 +65,9 @@ fn run_binary(dir: &Path, extra: &[&str]) -> (bool, String, String, serde_json::
         .output()
         .unwrap();
     let summary = std::fs::read(out.join("summary.json"))
-        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
-        .unwrap_or(serde_json::Value::Null);
+        .map_or(serde_json::Value::Null, |bytes| {
+            serde_json::from_slice(&bytes).unwrap()
+        });
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
