@@ -400,3 +400,48 @@ fn an_unknown_zone_or_a_symbol_without_a_file_is_refused_naming_the_manifest_lin
         )
     );
 }
+
+#[test]
+fn research_commands_say_the_unit_warning_on_standard_error() {
+    let dir = dataset(&[("RIO.L.csv", RIO_PENCE), ("GLD.csv", GLD)], "");
+    let commands: [&[&str]; 2] = [
+        &[
+            "sweep",
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=1",
+            "--grid",
+            "slow=2",
+            "--no-charts",
+        ],
+        &[
+            "robustness",
+            "--strategy",
+            "buy-and-hold",
+            "--bootstrap",
+            "2",
+            "--no-charts",
+        ],
+    ];
+    for command in commands {
+        let output = common::backtest()
+            .args(command)
+            .arg("--data")
+            .arg(dir.path())
+            .arg("--out")
+            .arg(dir.path().join(command[0]))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{command:?}: {stderr}");
+        assert_eq!(
+            stderr
+                .lines()
+                .filter(|l| l.starts_with("warning: RIO.L: a London listing"))
+                .count(),
+            1,
+            "{command:?}: {stderr}"
+        );
+    }
+}

@@ -176,6 +176,7 @@ pub(crate) struct Parts<'a> {
     pub universe: &'a Universe,
     pub run: &'a Run,
     pub files: &'a [FileReport],
+    pub warnings: Vec<String>,
     pub metrics: Metrics,
     pub benchmark: BenchmarkInfo,
     pub benchmark_metrics: Relative,
@@ -301,11 +302,7 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
             units: read_as.units,
             date_formats: read_as.date_formats,
             timezones: read_as.timezones,
-            warnings: parts
-                .files
-                .iter()
-                .filter_map(|f| parts.dataset.unit_warning(&f.symbol))
-                .collect(),
+            warnings: parts.warnings,
             defects: parts
                 .files
                 .iter()
