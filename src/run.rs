@@ -163,6 +163,9 @@ pub struct Market {
     pub benchmark_index: usize,
     /// Why the benchmark is not the default one, where it is not.
     pub benchmark_note: Option<String>,
+    /// What may be wrong with the data though it loaded, file by file (see
+    /// [`Dataset::unit_warning`]): every command that loads a market says it.
+    pub warnings: Vec<String>,
 }
 
 /// A simulation and what is measured from it.
@@ -330,12 +333,17 @@ impl<'r> Setup<'r> {
             }
             None => (wanted[0].clone(), 0),
         };
+        let warnings = files
+            .iter()
+            .filter_map(|f| dataset.unit_warning(&f.symbol))
+            .collect();
         Ok(Market {
             universe,
             files,
             benchmark,
             benchmark_index,
             benchmark_note,
+            warnings,
         })
     }
 }
@@ -397,6 +405,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         benchmark,
         benchmark_index,
         benchmark_note,
+        warnings,
     } = setup.market(&Reads::of(strategy.as_ref()))?;
     let request = &*setup.financed(&universe)?;
     let Outcome {
@@ -448,6 +457,7 @@ pub fn execute(request: &RunRequest) -> Result<RunReport> {
         universe: &universe,
         run: &run,
         files: &files,
+        warnings,
         metrics: Metrics {
             performance,
             activity: metrics::activity(&run, &trades, request.load.bars),

@@ -332,6 +332,8 @@ pub struct Sweep {
     pub rows: Vec<Row>,
     /// The combinations the strategy refused, with its reason.
     pub skipped: Vec<(Vec<String>, String)>,
+    /// The data warnings of its markets, each once (see [`Market::warnings`]).
+    pub warnings: Vec<String>,
 }
 
 /// One combination the strategy accepts, ready to run.
@@ -599,11 +601,18 @@ pub fn run_with(
         .map(|(_, market)| Lines::new(&market.universe))
         .collect();
     let rows = evaluate_all(&setup, &plan.candidates, |i| &lines[market_of[i]], on_done)?;
+    let mut warnings: Vec<String> = markets
+        .iter()
+        .flat_map(|(_, market)| market.warnings.iter().cloned())
+        .collect();
+    warnings.sort();
+    warnings.dedup();
     Ok(Sweep {
         strategy: setup.spec.name.to_string(),
         names: plan.names,
         rows,
         skipped: plan.skipped,
+        warnings,
     })
 }
 

@@ -176,6 +176,8 @@ pub struct WalkForward {
     /// The best combination of the whole history, chosen with hindsight, traded over the same
     /// dates as the stitched curve.
     pub hindsight: Option<Hindsight>,
+    /// The data warnings of its market (see [`crate::run::Market::warnings`]).
+    pub warnings: Vec<String>,
 }
 
 /// The hindsight best: the combination that ranks first over the whole history.
@@ -201,6 +203,8 @@ fn sweep_on(
         names: plan.names.clone(),
         rows: evaluate_all(setup, &plan.candidates, |_| lines, on_done)?,
         skipped: vec![],
+        // The walk-forward says its market's warnings once, not each window's sweep.
+        warnings: vec![],
     })
 }
 
@@ -332,6 +336,7 @@ pub fn run(
         equity,
         out_of_sample,
         hindsight,
+        warnings: market.warnings.clone(),
     })
 }
 

@@ -852,7 +852,7 @@ fn a_unit_for_a_symbol_without_a_file_or_an_unknown_unit_is_refused() {
     assert_eq!(
         manifest("RIOO = \"pence\""),
         format!(
-            "{}: [units] gives RIOO prices in pence, but no file holds RIOO: correct the symbol \
+            "{}:7: [units] gives RIOO prices in pence, but no file holds RIOO: correct the symbol \
              or remove the line",
             dir.path().join("dataset.toml").display()
         )
@@ -888,14 +888,16 @@ fn manifest_error(text: &str) -> (String, String) {
 }
 
 #[test]
-fn a_manifest_missing_fields_names_them_all_at_once() {
-    // Issue 13: a manifest holding only `[units]` failed on one missing field per attempt.
-    let (error, path) = manifest_error("[units]\nRIO = \"pence\"\n");
+fn a_manifest_of_generated_data_missing_fields_names_them_all_at_once() {
+    // Issue 13: a manifest failed on one missing field per attempt. Only generated data's
+    // manifest (one naming its generator or seed) must give every field now.
+    let (error, path) = manifest_error("seed = 7\n[units]\nRIO = \"pence\"\n");
     assert_eq!(
         error,
         format!(
             "{path}: invalid manifest: missing `name`, `synthetic`, `description`, `symbols` \
-             (every manifest gives name, synthetic, description and symbols)"
+             (a manifest of generated data, with a generator or a seed, gives name, synthetic, \
+             description and symbols)"
         )
     );
 }

@@ -36,6 +36,9 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode> {
         match dataset.load(symbol, &options) {
             Ok((bars, report)) => {
                 super::emit(&describe(&report))?;
+                if let Some(warning) = dataset.unit_warning(symbol) {
+                    super::emit(&format!("        warning: {warning}\n"))?;
+                }
                 if !crate::data::is_rate(symbol) {
                     prices.push(bars.dates);
                 }

@@ -272,6 +272,14 @@ pub fn warn(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// Writes each of a run's data warnings to standard error as `warning: ...`: the table and
+/// `summary.json` hold them too, but a user reading neither closely still sees them.
+fn warn_all<'w>(warnings: impl IntoIterator<Item = &'w String>) {
+    for warning in warnings {
+        warn(&format!("warning: {warning}"));
+    }
+}
+
 /// Parses the command line and runs it; the process's exit code on success.
 ///
 /// # Errors

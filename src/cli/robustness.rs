@@ -84,6 +84,7 @@ pub(super) fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
         }
     };
     let plan = robustness::Plan::new(&request, method, paths, args.seed)?;
+    super::warn_all(&plan.market.warnings);
     let bar = progress(Some(paths), "paths");
     let result = plan.run(&|| bar.inc(1));
     bar.finish_and_clear();

@@ -215,6 +215,7 @@ pub(super) fn run(args: &RunArgs) -> Result<ExitCode> {
     // Refused before the run rather than after its table: publishing checks again under its lock.
     crate::publish::Layout::Report.admits(&out)?;
     let report = execute(&args.request(strategy)?)?;
+    super::warn_all(&report.summary.dataset.warnings);
     super::emit(&report::text::terminal(&report.summary))?;
     report::write_outputs(&report, &out, charts)?;
     super::emit(&format!("\nreport written to {}\n", out.display()))?;
@@ -228,6 +229,14 @@ fn run_all(args: &RunArgs, charts: ChartOptions) -> Result<ExitCode> {
     for (request, result) in requests.iter().zip(execute_many(&requests)) {
         reports.push(result.map_err(|e| e.for_strategy(&request.strategy))?);
     }
+    // The strategies share the dataset, and mostly its symbols: each warning is said once.
+    let mut warnings: Vec<&String> = reports
+        .iter()
+        .flat_map(|r| &r.summary.dataset.warnings)
+        .collect();
+    warnings.sort();
+    warnings.dedup();
+    super::warn_all(warnings);
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("reports"));
     report::write_all(&reports, &out, charts)?;
     let table = report::comparison::markdown(&reports);

@@ -49,6 +49,7 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     let result = sweep::run_with(&template, &args.grids, &|| bar.inc(1));
     bar.finish_and_clear();
     let result = result?;
+    super::warn_all(&result.warnings);
     let table = result.markdown(args.metric, args.top);
     let draw = |path: &Path| heatmap(path, args, &template.data, &result);
     super::write_research(

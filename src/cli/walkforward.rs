@@ -61,6 +61,7 @@ pub(super) fn walk_forward(args: &WalkForwardArgs) -> Result<ExitCode> {
     );
     bar.finish_and_clear();
     let result = result?;
+    super::warn_all(&result.warnings);
     let table = result.markdown();
     let draw = |path: &Path| chart(path, &args.inputs.data, &result);
     super::write_research(

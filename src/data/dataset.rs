@@ -1,10 +1,11 @@
 //! A dataset: the CSV files a run may draw symbols from, by symbol.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::load::{Values, Wanted, load_series, load_values, symbols_in};
-use super::manifest::{MANIFEST_FILE, PriceUnit, Units};
+use super::load::{Values, Wanted, load_series, symbols_in};
+use super::manifest::{FileSettings, PriceUnit};
 use super::{Bars, FileReport, LoadOptions, Manifest, PriceMode, Universe, aggregate};
 use crate::{Error, Result};
 
@@ -16,8 +17,8 @@ pub struct Dataset {
     /// The manifest of the (single) dataset directory, if it has one.
     pub manifest: Option<Manifest>,
     files: BTreeMap<String, Source>,
-    /// The manifest's `[units]`, by the symbol of the file (its stem).
-    units: Units,
+    /// The manifest's per-symbol tables, by symbol (as its file names it).
+    settings: BTreeMap<String, FileSettings>,
 }
 
 impl Dataset {
@@ -27,7 +28,8 @@ impl Dataset {
     ///
     /// # Errors
     /// A path does not exist, a directory holds no CSV, two files claim the same symbol, or
-    /// the manifest is invalid or gives a unit to a symbol without a file.
+    /// the manifest is invalid or gives a unit, a date format or a time zone to a symbol
+    /// without a file.
     pub fn open(paths: &[PathBuf]) -> Result<Dataset> {
         let mut files = BTreeMap::new();
         let mut manifest = None;
@@ -50,10 +52,10 @@ impl Dataset {
                     ));
                 }
                 if paths.len() == 1
-                    && let Some((read, units)) = Manifest::read_with_units(root)?
+                    && let Some((read, settings)) = Manifest::read_with_settings(root)?
                 {
                     manifest = Some(read);
-                    declared = Some((root.join(MANIFEST_FILE), units));
+                    declared = Some(settings);
                 }
             } else if root.is_file() {
                 insert(&mut files, root.clone())?;
@@ -61,27 +63,17 @@ impl Dataset {
                 return Err(not_a_dataset(root));
             }
         }
-        let mut units = Units::new();
-        if let Some((manifest_path, declared)) = declared {
-            for (symbol, unit) in declared {
-                let Some(file_symbol) = find(&files, &symbol).map(|(s, _)| s.clone()) else {
-                    return Err(Error::data_file(
-                        manifest_path,
-                        format!(
-                            "[units] gives {symbol} prices in {}, but no file holds {symbol}: \
-                             correct the symbol or remove the line",
-                            unit.name()
-                        ),
-                    ));
-                };
-                units.insert(file_symbol, unit);
+        let settings = match declared {
+            Some(declared) => {
+                declared.by_file(|symbol| find(&files, symbol).map(|(s, _)| s.clone()))?
             }
-        }
+            None => BTreeMap::new(),
+        };
         Ok(Dataset {
             roots: paths.to_vec(),
             manifest,
             files,
-            units,
+            settings,
         })
     }
 
@@ -124,8 +116,14 @@ impl Dataset {
         options: &LoadOptions,
     ) -> Result<Vec<f64>> {
         let symbol = self.canonical(symbol)?;
-        let path = self.path(&symbol)?;
-        let (bars, _) = load_values(path, &symbol, options, Values::Rates)?;
+        let source = &self.files[&symbol];
+        let path = source.path.as_path();
+        let options = self.options_for(&symbol, options);
+        let wanted = [Wanted {
+            symbol: &symbol,
+            values: Values::Rates,
+        }];
+        let (bars, _) = load_series(path, &wanted, source.named, &options)?.remove(0);
         let mut next = 0;
         let mut rates = Vec::with_capacity(dates.len());
         for date in dates {
@@ -224,7 +222,9 @@ impl Dataset {
     }
 
     /// Loads one symbol's file, in the currency's unit: prices the manifest's `[units]` gives
-    /// in pence or cents are divided by 100 (volumes are not). The validated daily rows are
+    /// in pence or cents are divided by 100 (volumes are not); its dates are read with the
+    /// manifest's `[date_formats]` and `[timezones]` for it where they name it, else with
+    /// `options`'. The validated daily rows are
     /// then aggregated into bars of `options.bars` (see [`aggregate`]), each symbol on its own
     /// before alignment: a period ends on the last day of it in this file. Where two files' weeks end
     /// on different days (a holiday in one market only), the calendar holds both days and each
@@ -239,7 +239,9 @@ impl Dataset {
         Ok(loaded.remove(0))
     }
 
-    /// [`Dataset::load`] for `symbols`, all held by `source`, which is read once.
+    /// [`Dataset::load`] for `symbols`, all held by `source`, which is read once. A file's
+    /// date format and time zone are the manifest's for its first symbol here, where it gives
+    /// them: they are the file's, whichever of its symbols names them.
     fn load_from(
         &self,
         source: &Source,
@@ -254,25 +256,91 @@ impl Dataset {
                     Values::Rates
                 } else {
                     Values::Prices {
-                        divisor: self.units.get(symbol).map_or(1.0, |u| u.divisor()),
+                        divisor: self
+                            .settings_of(symbol)
+                            .and_then(|s| s.unit)
+                            .map_or(1.0, PriceUnit::divisor),
                     }
                 },
             })
             .collect();
-        let loaded = load_series(&source.path, &wanted, source.named, options)?;
+        let options = self.options_for(symbols[0], options);
+        let loaded = load_series(&source.path, &wanted, source.named, &options)?;
         Ok(loaded
             .into_iter()
             .map(|(daily, report)| (aggregate(daily, options.bars), report))
             .collect())
     }
 
-    /// The unit the manifest gives `symbol`'s prices in, when it is not the currency's
-    /// (`"pence"`, `"cents"`): [`Dataset::load`] has divided them by 100, and a report can
-    /// say so.
+    /// `options` with the date format and the time zone the manifest gives `symbol`, where it
+    /// gives them: the run's options are the default of the symbols it does not name, so one
+    /// folder may mix a vendor's day-first dates with ISO ones, or exchanges of several zones.
+    fn options_for<'o>(&self, symbol: &str, options: &'o LoadOptions) -> Cow<'o, LoadOptions> {
+        let Some(settings) = self
+            .settings_of(symbol)
+            .filter(|s| s.date_format.is_some() || s.timezone.is_some())
+        else {
+            return Cow::Borrowed(options);
+        };
+        Cow::Owned(LoadOptions {
+            date_format: settings
+                .date_format
+                .clone()
+                .or_else(|| options.date_format.clone()),
+            timezone: settings.timezone.or(options.timezone),
+            ..options.clone()
+        })
+    }
+
+    /// The manifest's settings for the file of `symbol`, if it has any.
+    fn settings_of(&self, symbol: &str) -> Option<&FileSettings> {
+        let (file_symbol, _) = find(&self.files, symbol)?;
+        self.settings.get(file_symbol)
+    }
+
+    /// The unit the manifest's `[units]` gives `symbol`'s prices in (`"pence"`, `"cents"`,
+    /// `"currency"`), where it gives one: [`Dataset::load`] has divided pence and cents by
+    /// 100, and a report can say so.
     #[must_use]
     pub fn price_unit(&self, symbol: &str) -> Option<&'static str> {
-        let (file_symbol, _) = find(&self.files, symbol)?;
-        self.units.get(file_symbol).map(|u| PriceUnit::name(*u))
+        self.settings_of(symbol)?.unit.map(PriceUnit::name)
+    }
+
+    /// The date format the manifest's `[date_formats]` gives `symbol`, where it gives one.
+    #[must_use]
+    pub fn date_format(&self, symbol: &str) -> Option<&str> {
+        self.settings_of(symbol)?.date_format.as_deref()
+    }
+
+    /// The time zone the manifest's `[timezones]` gives `symbol`, where it gives one.
+    #[must_use]
+    pub fn timezone(&self, symbol: &str) -> Option<chrono_tz::Tz> {
+        self.settings_of(symbol)?.timezone
+    }
+
+    /// Why `symbol`'s prices may be 100 times too large: a London (`.L`) or Johannesburg
+    /// (`.JO`) listing, which vendors mostly quote in pence or cents, without a `[units]`
+    /// entry saying which unit its file is in. Nothing can tell from the numbers alone (a
+    /// share may trade at 58 pounds or 58 pence), so the run goes on, reading them as written,
+    /// and the report says so; `"currency"` in `[units]` silences it.
+    #[must_use]
+    pub fn unit_warning(&self, symbol: &str) -> Option<String> {
+        const LISTINGS: [(&str, &str, &str, &str); 2] = [
+            (".L", "London", "pence", "pounds"),
+            (".JO", "Johannesburg", "cents", "rand"),
+        ];
+        if self.price_unit(symbol).is_some() {
+            return None;
+        }
+        let (_, market, minor, major) = LISTINGS.iter().find(|(suffix, ..)| {
+            let upper = symbol.to_ascii_uppercase();
+            upper.len() > suffix.len() && upper.ends_with(suffix)
+        })?;
+        Some(format!(
+            "{symbol}: a {market} listing usually quoted in {minor} is read as {major}: add \
+             \"{symbol}\" = \"{minor}\" under [units] in the dataset.toml of its folder (or \
+             \"{symbol}\" = \"{major}\" where the file is in {major})"
+        ))
     }
 
     /// True when the manifest says the data was generated.

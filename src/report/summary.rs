@@ -2,6 +2,7 @@
 //! documented in the README; a change of shape bumps [`SCHEMA_VERSION`].
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -127,9 +128,26 @@ pub struct DatasetInfo {
     pub missing_bars: BTreeMap<String, usize>,
     /// Fills postponed because a symbol had no bar.
     pub postponed_fills: usize,
-    /// Hash of the hashes of every file loaded (the benchmark's included): changes when any
-    /// of the data changes.
+    /// Hash of the hashes of every file loaded (the benchmark's included), and of the
+    /// manifest's `units`, `date_formats` and `timezones` for them where it has any: changes
+    /// when any of the data, or how it is read, changes.
     pub fingerprint: String,
+    /// Per symbol loaded, the unit the manifest's `[units]` gives its prices in (`pence` and
+    /// `cents` were divided by 100). Absent where there is none, as in every run before it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub units: BTreeMap<String, &'static str>,
+    /// Per symbol loaded, the date format the manifest's `[date_formats]` gives it, over
+    /// `--date-format`; absent where there is none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub date_formats: BTreeMap<String, String>,
+    /// Per symbol loaded, the time zone the manifest's `[timezones]` gives it, over
+    /// `--timezone`; absent where there is none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub timezones: BTreeMap<String, String>,
+    /// What may be wrong with the data though it loaded (see
+    /// [`Dataset::unit_warning`]); absent where nothing is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Per symbol, the defects found and kept (see `backtest data check`).
     pub defects: BTreeMap<String, BTreeMap<&'static str, usize>>,
 }
@@ -158,11 +176,69 @@ pub(crate) struct Parts<'a> {
     pub universe: &'a Universe,
     pub run: &'a Run,
     pub files: &'a [FileReport],
+    pub warnings: Vec<String>,
     pub metrics: Metrics,
     pub benchmark: BenchmarkInfo,
     pub benchmark_metrics: Relative,
     pub stress_windows: Vec<StressResult>,
     pub events: Option<EventStudy>,
+}
+
+/// How the manifest says the loaded files are read, symbol by symbol.
+struct ReadAs {
+    units: BTreeMap<String, &'static str>,
+    date_formats: BTreeMap<String, String>,
+    timezones: BTreeMap<String, String>,
+}
+
+impl ReadAs {
+    fn of(dataset: &Dataset, files: &[FileReport]) -> Self {
+        ReadAs {
+            units: by_symbol(files, |s| dataset.price_unit(s)),
+            date_formats: by_symbol(files, |s| dataset.date_format(s).map(str::to_string)),
+            timezones: by_symbol(files, |s| dataset.timezone(s).map(|z| z.name().to_string())),
+        }
+    }
+}
+
+/// `setting` of every file's symbol, where it has one.
+fn by_symbol<T>(files: &[FileReport], setting: impl Fn(&str) -> Option<T>) -> BTreeMap<String, T> {
+    files
+        .iter()
+        .filter_map(|f| Some((f.symbol.clone(), setting(&f.symbol)?)))
+        .collect()
+}
+
+/// The data's fingerprint: the hash of the files' hashes, followed, where the manifest sets
+/// any, by the settings that change what is read from them (`units:RIO.L=pence`...). With
+/// none set it is the hash of the files' alone, as it was before the settings existed, so
+/// baselines of such data keep their fingerprint.
+fn fingerprint(files: &[FileReport], read_as: &ReadAs) -> String {
+    let mut text = files
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    for (table, symbol, value) in read_as
+        .units
+        .iter()
+        .map(|(s, v)| ("units", s, *v))
+        .chain(
+            read_as
+                .date_formats
+                .iter()
+                .map(|(s, v)| ("date_formats", s, v.as_str())),
+        )
+        .chain(
+            read_as
+                .timezones
+                .iter()
+                .map(|(s, v)| ("timezones", s, v.as_str())),
+        )
+    {
+        let _ = write!(text, ",{table}:{symbol}={value}");
+    }
+    crate::hash::fnv1a_hex(text.as_bytes())
 }
 
 pub(crate) fn build(parts: Parts<'_>) -> Summary {
@@ -181,6 +257,7 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
             .map(|s| s.symbol.clone())
             .collect()
     };
+    let read_as = ReadAs::of(parts.dataset, parts.files);
     Summary {
         schema_version: SCHEMA_VERSION,
         strategy: parts.spec_name.to_string(),
@@ -221,15 +298,11 @@ pub(crate) fn build(parts: Parts<'_>) -> Summary {
                 .map(|s| (s.symbol.clone(), s.missing_days()))
                 .collect(),
             postponed_fills: run.postponed_fills,
-            fingerprint: crate::hash::fnv1a_hex(
-                parts
-                    .files
-                    .iter()
-                    .map(|f| f.fingerprint.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-                    .as_bytes(),
-            ),
+            fingerprint: fingerprint(parts.files, &read_as),
+            units: read_as.units,
+            date_formats: read_as.date_formats,
+            timezones: read_as.timezones,
+            warnings: parts.warnings,
             defects: parts
                 .files
                 .iter()

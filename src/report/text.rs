@@ -519,6 +519,7 @@ fn header(summary: &Summary) -> Vec<(&'static str, String)> {
             .filter(|(_, n)| **n > 0)
             .map(|(symbol, n)| format!("{symbol} {n} missing bars")),
     );
+    notes.extend(d.warnings.iter().cloned());
     if !notes.is_empty() {
         lines.push(("data notes", notes.join(", ")));
     }

@@ -132,7 +132,11 @@ impl Row {
 /// The file cannot be read, is not a UTF-8 CSV, lacks a date or close column, or has a cell
 /// that cannot be a price or a date; the error names the file, the line and the problem.
 pub fn load_bars(path: &Path, symbol: &str, options: &LoadOptions) -> Result<(Bars, FileReport)> {
-    load_values(path, symbol, options, Values::Prices { divisor: 1.0 })
+    let wanted = [Wanted {
+        symbol,
+        values: Values::Prices { divisor: 1.0 },
+    }];
+    Ok(load_series(path, &wanted, false, options)?.remove(0))
 }
 
 /// What a file's numbers are.
@@ -149,18 +153,6 @@ pub enum Values {
     /// 13-week T-bill yielded below zero in 2015 and 2020), and no jumps (a yield from 0.01
     /// to 0.03 is not a defect).
     Rates,
-}
-
-/// [`load_bars`] for a file of `values`.
-pub(super) fn load_values(
-    path: &Path,
-    symbol: &str,
-    options: &LoadOptions,
-    values: Values,
-) -> Result<(Bars, FileReport)> {
-    let wanted = [Wanted { symbol, values }];
-    let mut loaded = load_series(path, &wanted, false, options)?;
-    Ok(loaded.remove(0))
 }
 
 /// One series wanted from a file: its symbol as the file names it (any name, for a file of
