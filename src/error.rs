@@ -52,6 +52,21 @@ impl Error {
         }
     }
 
+    /// A data error at a position of a file: `file:N: problem` for a line, `file: row N:
+    /// problem` for a row of a table.
+    pub fn data_at(
+        file: impl Into<PathBuf>,
+        at: crate::data::Position,
+        problem: impl Into<String>,
+    ) -> Self {
+        match at {
+            crate::data::Position::Line(line) => Error::data_line(file, line, problem),
+            crate::data::Position::Row(row) => {
+                Error::data_file(file, format!("row {row}: {}", problem.into()))
+            }
+        }
+    }
+
     /// A data error about a whole file.
     pub fn data_file(file: impl Into<PathBuf>, problem: impl Into<String>) -> Self {
         Error::Data {

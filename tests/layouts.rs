@@ -108,3 +108,195 @@ fn a_symbol_in_two_files_is_refused_whatever_their_layouts() {
     let error = Dataset::open(&[layout("single"), layout("long")]).unwrap_err();
     assert!(error.to_string().contains("is also held by"), "{error}");
 }
+
+/// Parquet files written here (not committed) from the per-symbol fixtures' bars: one long
+/// file (text dates, a `symbol` column), one file per symbol (`Date` dates) and a wide panel.
+mod parquet {
+    use std::path::Path;
+
+    use backtest::data::{Bars, Dataset, FileReport, LoadOptions};
+    use polars::prelude::*;
+
+    fn bars(symbol: &str) -> Bars {
+        let dataset = Dataset::open(&[super::layout("single")]).unwrap();
+        dataset.load(symbol, &LoadOptions::default()).unwrap().0
+    }
+
+    fn dates(bars: &Bars) -> Vec<i32> {
+        let epoch = backtest::Date::from_ymd_opt(1970, 1, 1).unwrap();
+        bars.dates
+            .iter()
+            .map(|d| i32::try_from((*d - epoch).num_days()).unwrap())
+            .collect()
+    }
+
+    fn write(path: &Path, columns: Vec<Column>) {
+        let mut frame = DataFrame::new_infer_height(columns).unwrap();
+        let file = std::fs::File::create(path).unwrap();
+        ParquetWriter::new(file).finish(&mut frame).unwrap();
+    }
+
+    fn prices(bars: &Bars) -> Vec<Column> {
+        vec![
+            Column::new("Open".into(), &bars.open),
+            Column::new("High".into(), &bars.high),
+            Column::new("Low".into(), &bars.low),
+            Column::new("Close".into(), &bars.close),
+            Column::new("Adj Close".into(), bars.adj_close.clone().unwrap()),
+            Column::new("Volume".into(), bars.volume.clone().unwrap()),
+        ]
+    }
+
+    fn per_symbol(dir: &Path) {
+        for symbol in ["GLD", "SLV"] {
+            let bars = bars(symbol);
+            let date = Column::new("Date".into(), dates(&bars))
+                .cast(&DataType::Date)
+                .unwrap();
+            let mut columns = vec![date];
+            columns.extend(prices(&bars));
+            write(&dir.join(format!("{symbol}.parquet")), columns);
+        }
+    }
+
+    fn long(dir: &Path) {
+        let (gld, slv) = (bars("GLD"), bars("SLV"));
+        let pick = |f: fn(&Bars) -> Vec<f64>| [f(&gld), f(&slv)].concat();
+        let text: Vec<String> = [&gld, &slv]
+            .iter()
+            .flat_map(|b| b.dates.iter().map(ToString::to_string))
+            .collect();
+        let symbols: Vec<&str> = [("GLD", gld.len()), ("SLV", slv.len())]
+            .iter()
+            .flat_map(|(s, n)| std::iter::repeat_n(*s, *n))
+            .collect();
+        write(
+            &dir.join("prices.parquet"),
+            vec![
+                Column::new("date".into(), text),
+                Column::new("symbol".into(), symbols),
+                Column::new("open".into(), pick(|b| b.open.clone())),
+                Column::new("high".into(), pick(|b| b.high.clone())),
+                Column::new("low".into(), pick(|b| b.low.clone())),
+                Column::new("close".into(), pick(|b| b.close.clone())),
+                Column::new("adj_close".into(), pick(|b| b.adj_close.clone().unwrap())),
+                Column::new("volume".into(), pick(|b| b.volume.clone().unwrap())),
+            ],
+        );
+    }
+
+    fn wide(dir: &Path) {
+        let (gld, slv) = (bars("GLD"), bars("SLV"));
+        let late: Vec<Option<f64>> = gld
+            .dates
+            .iter()
+            .map(|d| slv.dates.binary_search(d).ok().map(|i| slv.close[i]))
+            .collect();
+        let date = Column::new("Date".into(), dates(&gld))
+            .cast(&DataType::Date)
+            .unwrap();
+        write(
+            &dir.join("closes.parquet"),
+            vec![
+                date,
+                Column::new("GLD".into(), &gld.close),
+                Column::new("SLV".into(), late),
+            ],
+        );
+    }
+
+    #[test]
+    fn parquet_files_hold_the_same_bars_and_the_same_run() {
+        let options = LoadOptions::default();
+        let single = Dataset::open(&[super::layout("single")]).unwrap();
+        let closes = Dataset::open(&[super::layout("closes")]).unwrap();
+        let expected = super::run_files(&super::layout("single"));
+        // Each layout, the files of the same prices, whether it has one file per symbol, and
+        // whether it holds every price (the wide panel holds closes only).
+        for (make, reference, one_per_symbol, ohlc) in [
+            (per_symbol as fn(&Path), &single, true, true),
+            (long, &single, false, true),
+            (wide, &closes, false, false),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            make(dir.path());
+            let dataset = Dataset::open(&[dir.path().to_path_buf()]).unwrap();
+            assert_eq!(dataset.symbols(), ["GLD", "SLV"]);
+            for symbol in ["GLD", "SLV"] {
+                let (bars, report) = dataset.load(symbol, &options).unwrap();
+                let (expected, csv) = reference.load(symbol, &options).unwrap();
+                assert_eq!(bars, expected, "{symbol}");
+                // The same defects; in a file per symbol, each at the row of the line the
+                // CSV names (less its header line).
+                let places = |r: &FileReport| -> Vec<(&'static str, usize)> {
+                    r.defects
+                        .iter()
+                        .flat_map(|d| d.occurrences.iter().map(|o| (d.kind.key(), o.at.number())))
+                        .collect()
+                };
+                let kinds = |r: &FileReport| -> Vec<(&'static str, usize)> {
+                    r.defects
+                        .iter()
+                        .map(|d| (d.kind.key(), d.count()))
+                        .collect()
+                };
+                assert_eq!(kinds(&report), kinds(&csv), "{symbol}");
+                if one_per_symbol {
+                    let lines: Vec<_> = places(&csv).into_iter().map(|(k, n)| (k, n - 1)).collect();
+                    assert_eq!(places(&report), lines, "{symbol}");
+                }
+            }
+            if ohlc {
+                assert_eq!(super::run_files(dir.path()), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_parquet_file_is_cut_to_the_symbols_and_dates_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        per_symbol(dir.path());
+        let options = LoadOptions {
+            from: Some("2024-02-01".parse().unwrap()),
+            to: Some("2024-02-29".parse().unwrap()),
+            ..LoadOptions::default()
+        };
+        let csv = Dataset::open(&[super::layout("single")]).unwrap();
+        let parquet = Dataset::open(&[dir.path().to_path_buf()]).unwrap();
+        let (bars, report) = parquet.load("SLV", &options).unwrap();
+        assert_eq!(bars, csv.load("SLV", &options).unwrap().0);
+        assert_eq!(bars.dates[0], "2024-02-01".parse().unwrap());
+        assert_eq!(report.rows, bars.len());
+    }
+
+    #[test]
+    fn a_bad_parquet_value_names_its_row_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let date = Column::new("Date".into(), [19_724_i32, 19_725, 19_726])
+            .cast(&DataType::Date)
+            .unwrap();
+        let path = dir.path().join("BAD.parquet");
+        write(
+            &path,
+            vec![date, Column::new("Close".into(), [10.0, -1.0, 11.0])],
+        );
+        let dataset = Dataset::open(&[dir.path().to_path_buf()]).unwrap();
+        let error = dataset.load("BAD", &LoadOptions::default()).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: row 2: Close -1 is not a positive price (column 2): correct the cell, \
+                 delete the row, or cut it off with --from/--to",
+                path.display()
+            )
+        );
+        std::fs::write(dir.path().join("BAD.parquet"), b"PAR1 not really").unwrap();
+        let dataset = Dataset::open(&[dir.path().to_path_buf()]).unwrap();
+        let error = dataset.load("BAD", &LoadOptions::default()).unwrap_err();
+        assert!(
+            error.to_string().contains("cannot be read as Parquet"),
+            "{error}"
+        );
+    }
+}

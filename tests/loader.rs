@@ -17,7 +17,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use backtest::data::{Bars, Dataset, DefectKind, FileReport, LoadOptions, load_bars};
+use backtest::data::{Bars, Dataset, DefectKind, FileReport, LoadOptions, Position, load_bars};
 use backtest::{Date, Error};
 
 fn fixture(name: &str) -> PathBuf {
@@ -236,7 +236,7 @@ fn yahoo_null_rows_are_dropped_and_counted() {
     assert_eq!(bars.dates, [day("2020-04-09")]);
     let nulls = &report.defects[0];
     assert_eq!(nulls.kind, DefectKind::NullRows);
-    assert_eq!((nulls.count(), nulls.first().line), (1, 3));
+    assert_eq!((nulls.count(), nulls.first().at), (1, Position::Line(3)));
     // A row with some values and not others is no holiday: it is refused.
     let partial = tempfile::tempdir().unwrap();
     let path = partial.path().join("P.csv");
@@ -564,7 +564,7 @@ fn a_directory_without_csv_files_is_refused() {
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
         format!(
-            "error: {shown}: directory holds no .csv file: point --data at a folder of one CSV per symbol\n"
+            "error: {shown}: directory holds no .csv or .parquet file: point --data at a folder of one file per symbol, or of files of many\n"
         )
     );
 }

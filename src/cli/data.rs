@@ -91,21 +91,26 @@ fn describe(report: &FileReport) -> String {
         let first = d.first();
         let _ = writeln!(
             text,
-            "        {:<20} {:>5}  first at line {}: {}  [{}]",
+            "        {:<20} {:>5}  first at {}: {}  [{}]",
             d.kind.key(),
             d.count(),
-            first.line,
+            first.at,
             first.example,
             d.kind.policy()
         );
         // Rows dropped are each named, so that none goes unseen.
         if d.kind == DefectKind::NullRows && d.count() > 1 {
-            let lines: Vec<String> = d.occurrences.iter().map(|o| o.line.to_string()).collect();
+            let at: Vec<String> = d
+                .occurrences
+                .iter()
+                .map(|o| o.at.number().to_string())
+                .collect();
+            let plural = first.at.plural();
             let _ = writeln!(
                 text,
-                "        {:<20}        at lines {}",
+                "        {:<20}        at {plural} {}",
                 "",
-                lines.join(", ")
+                at.join(", ")
             );
         }
     }

@@ -23,7 +23,7 @@ pub struct Dataset {
 
 impl Dataset {
     /// Opens the given directories and files. A directory contributes every entry named
-    /// `*.csv` in it (one that is not a readable file, such as a directory or a dangling link,
+    /// `*.csv`, `*.parquet` or `*.pq` in it (one that is not a readable file, such as a directory or a dangling link,
     /// is refused when loaded rather than silently skipped); a file contributes itself.
     ///
     /// # Errors
@@ -40,7 +40,7 @@ impl Dataset {
                 let mut found = 0;
                 for entry in entries {
                     let path = entry.map_err(|e| Error::io(root, e))?.path();
-                    if has_csv_extension(&path) {
+                    if is_data_file(&path) {
                         insert(&mut files, path)?;
                         found += 1;
                     }
@@ -48,7 +48,8 @@ impl Dataset {
                 if found == 0 {
                     return Err(Error::data_file(
                         root,
-                        "directory holds no .csv file: point --data at a folder of one CSV per symbol",
+                        "directory holds no .csv or .parquet file: point --data at a folder of one file \
+                         per symbol, or of files of many",
                     ));
                 }
                 if paths.len() == 1
@@ -376,9 +377,14 @@ fn not_a_dataset(root: &Path) -> Error {
     Error::data_file(root, problem)
 }
 
-fn has_csv_extension(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+/// A file a dataset directory contributes: a CSV (`.csv`) or a Parquet file (`.parquet`,
+/// `.pq`).
+fn is_data_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| {
+        ["csv", "parquet", "pq"]
+            .iter()
+            .any(|known| e.eq_ignore_ascii_case(known))
+    })
 }
 
 /// The symbol a file holds: its stem.

@@ -6,6 +6,7 @@
 use serde::Serialize;
 use std::path::PathBuf;
 
+use super::Position;
 use crate::Date;
 
 /// A kind of defect that is reported but does not stop the load.
@@ -85,8 +86,8 @@ impl DefectKind {
 /// One row, or pair of consecutive rows, showing a defect.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Occurrence {
-    /// Where it is in the file: the line of a CSV (the header is line 1), the row of a table.
-    pub line: usize,
+    /// Where it is in the file.
+    pub at: Position,
     /// The date of the first bar it concerns (the earlier bar of a gap or a jump).
     pub since: Date,
     /// The date of the last bar it concerns.
@@ -204,16 +205,16 @@ pub(super) struct DefectLog {
 }
 
 impl DefectLog {
-    /// Records one occurrence at `line`, concerning the bars from `since` to `date`.
+    /// Records one occurrence at `at`, concerning the bars from `since` to `date`.
     pub(super) fn note(
         &mut self,
         kind: DefectKind,
-        line: usize,
+        at: Position,
         (since, date): (Date, Date),
         example: String,
     ) {
         let occurrence = Occurrence {
-            line,
+            at,
             since,
             date,
             example,
@@ -231,7 +232,7 @@ impl DefectLog {
     pub(super) fn into_sorted(mut self) -> Vec<Defect> {
         self.defects.sort_by_key(|d| d.kind);
         for d in &mut self.defects {
-            d.occurrences.sort_by_key(|o| o.line);
+            d.occurrences.sort_by_key(|o| o.at);
         }
         self.defects
     }

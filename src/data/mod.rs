@@ -15,6 +15,8 @@ pub use manifest::{MANIFEST_FILE, Manifest};
 pub use resample::{BarLength, aggregate};
 pub use universe::{PriceMode, Series, Universe};
 
+use serde::Serialize;
+
 use crate::Date;
 
 /// A number as data messages show it: as written where it is of ordinary size, in exponent
@@ -27,6 +29,46 @@ pub fn readable(value: f64) -> String {
         format!("{value}")
     } else {
         format!("{value:e}")
+    }
+}
+
+/// Where something is in a data file: a line of a CSV (the header is line 1), or a row of a
+/// table without lines (a Parquet file's first row is row 1). One type, so that a defect or a
+/// refusal names its place the same way whatever the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    /// A 1-based line of a text file.
+    Line(usize),
+    /// A 1-based row of a table.
+    Row(usize),
+}
+
+impl Position {
+    /// The number alone.
+    #[must_use]
+    pub fn number(self) -> usize {
+        match self {
+            Position::Line(n) | Position::Row(n) => n,
+        }
+    }
+
+    /// What several are called: "lines" or "rows".
+    #[must_use]
+    pub fn plural(self) -> &'static str {
+        match self {
+            Position::Line(_) => "lines",
+            Position::Row(_) => "rows",
+        }
+    }
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Position::Line(n) => write!(f, "line {n}"),
+            Position::Row(n) => write!(f, "row {n}"),
+        }
     }
 }
 

@@ -158,15 +158,7 @@ impl FileHeader {
         let build = |columns: Vec<(usize, String, Option<Role>)>| {
             Header::of_columns(path, line, &names, columns, separator, options)
         };
-        let with_roles = |columns: Vec<(usize, String)>| {
-            columns
-                .into_iter()
-                .map(|(i, name)| {
-                    let role = Role::of(&name);
-                    (i, name, role)
-                })
-                .collect::<Vec<_>>()
-        };
+
         if let Some(levels) = yfinance_levels(path, records, &names)? {
             let single = levels.tickers.len() == 1;
             let views = levels
@@ -188,6 +180,21 @@ impl FileHeader {
             };
             return Ok(FileHeader { layout, views });
         }
+        Self::of_names(path, line, &names, separator, options)
+    }
+
+    /// The header of a table whose column names are `names`, on `line`: a long file where a
+    /// column names the symbol, a wide panel where no column is a price's, else one series.
+    pub(super) fn of_names(
+        path: &Path,
+        line: usize,
+        names: &[String],
+        separator: Separator,
+        options: &LoadOptions,
+    ) -> Result<FileHeader> {
+        let build = |columns: Vec<(usize, String, Option<Role>)>| {
+            Header::of_columns(path, line, names, columns, separator, options)
+        };
         let indexed: Vec<(usize, String)> = names.iter().cloned().enumerate().collect();
         let roles: Vec<Option<Role>> = names.iter().map(|n| Role::of(n)).collect();
         let priced = roles
@@ -229,6 +236,17 @@ impl FileHeader {
             }],
         })
     }
+}
+
+/// Each column with the role its name gives it.
+fn with_roles(columns: Vec<(usize, String)>) -> Vec<(usize, String, Option<Role>)> {
+    columns
+        .into_iter()
+        .map(|(i, name)| {
+            let role = Role::of(&name);
+            (i, name, role)
+        })
+        .collect()
 }
 
 /// A wide panel's column name that can be a symbol: a ticker's characters (letters, digits,

@@ -65,6 +65,7 @@
 mod dates;
 mod header;
 mod numbers;
+mod parquet;
 mod rows;
 mod text;
 
@@ -77,7 +78,7 @@ use self::header::{FileHeader, Header, Role, sniff};
 use self::rows::{Series, Target, read_all};
 use self::text::{Records, Separator, decode, read_file, unify_line_ends};
 use super::defects::DefectLog;
-use super::{BarLength, Bars, DefectKind, FileReport, readable};
+use super::{BarLength, Bars, DefectKind, FileReport, Position, readable};
 use crate::{Date, Error, Result};
 
 /// Longest cell read as a number or a date; longer ones are refused without being parsed.
@@ -102,7 +103,7 @@ pub struct LoadOptions {
 
 /// One row that survived date parsing and the date cut, with the file line it came from.
 struct Row {
-    line: usize,
+    at: Position,
     date: Date,
     open: f64,
     high: f64,
@@ -172,6 +173,16 @@ pub struct Wanted<'s> {
 /// # Errors
 /// As [`load_series`], for what is read.
 pub fn symbols_in(path: &Path, options: &LoadOptions) -> Result<Option<Vec<String>>> {
+    if parquet::is_parquet(path) {
+        let (file, _) = parquet::header(path, options)?;
+        return Ok(match file.layout {
+            Layout::Single => None,
+            Layout::Long => Some(parquet::symbols(path, &file)?),
+            Layout::Tickers | Layout::Wide => {
+                Some(file.views.into_iter().filter_map(|v| v.symbol).collect())
+            }
+        });
+    }
     let bytes = read_file(path)?;
     let text = decode(path, &bytes)?;
     let text = unify_line_ends(text);
@@ -239,16 +250,22 @@ pub fn load_series(
     named: bool,
     options: &LoadOptions,
 ) -> Result<Vec<(Bars, FileReport)>> {
-    let bytes = read_file(path)?;
-    let fingerprint = crate::hash::fnv1a_hex(&bytes);
-    let text = decode(path, &bytes)?;
-    let text = unify_line_ends(text);
-    let (mut records, file) = open_table(path, &text, options)?;
-    let targets = wanted
-        .iter()
-        .map(|w| target(path, &file, w, named))
-        .collect::<Result<Vec<_>>>()?;
-    let (series, data_rows) = read_all(path, &file, &targets, &mut records, options)?;
+    let bytes;
+    let text;
+    let (file, fingerprint, series, data_rows) = if parquet::is_parquet(path) {
+        let (file, schema) = parquet::header(path, options)?;
+        let targets = targets(path, &file, wanted, named)?;
+        let (series, rows) = parquet::read_all(path, &file, &schema, &targets, options)?;
+        (file, parquet::fingerprint(path)?, series, rows)
+    } else {
+        bytes = read_file(path)?;
+        let fingerprint = crate::hash::fnv1a_hex(&bytes);
+        text = unify_line_ends(decode(path, &bytes)?);
+        let (mut records, file) = open_table(path, &text, options)?;
+        let targets = targets(path, &file, wanted, named)?;
+        let (series, rows) = read_all(path, &file, &targets, &mut records, options)?;
+        (file, fingerprint, series, rows)
+    };
     if data_rows == 0 {
         return Err(Error::data_file(
             path,
@@ -256,6 +273,7 @@ pub fn load_series(
         ));
     }
     let edges_are_history = named && matches!(file.layout, Layout::Tickers | Layout::Wide);
+    let targets = targets(path, &file, wanted, named)?;
     wanted
         .iter()
         .zip(targets)
@@ -271,6 +289,19 @@ pub fn load_series(
             };
             source.validate(series, edges_are_history, options)
         })
+        .collect()
+}
+
+/// Where the rows of each of `wanted` are in `file`.
+fn targets<'s>(
+    path: &Path,
+    file: &FileHeader,
+    wanted: &[Wanted<'s>],
+    named: bool,
+) -> Result<Vec<Target<'s>>> {
+    wanted
+        .iter()
+        .map(|w| target(path, file, w, named))
         .collect()
 }
 
@@ -340,15 +371,15 @@ impl Source<'_> {
         let Series { mut rows, nulls } = series;
         let path = self.path;
         let mut log = DefectLog::default();
-        let lived = rows.first().zip(rows.last()).map(|(a, b)| (a.line, b.line));
-        for (line, date) in nulls {
-            let outside = lived.is_none_or(|(first, last)| line < first || line > last);
+        let lived = rows.first().zip(rows.last()).map(|(a, b)| (a.at, b.at));
+        for (at, date) in nulls {
+            let outside = lived.is_none_or(|(first, last)| at < first || at > last);
             if edges_are_history && outside {
                 continue;
             }
             log.note(
                 DefectKind::NullRows,
-                line,
+                at,
                 (date, date),
                 format!("{date}: no values (a market holiday?)"),
             );
@@ -408,7 +439,7 @@ fn sort_and_dedup(path: &Path, rows: &mut Vec<Row>, log: &mut DefectLog) -> Resu
         if pair[1].date < pair[0].date {
             log.note(
                 DefectKind::UnsortedRows,
-                pair[1].line,
+                pair[1].at,
                 (pair[1].date, pair[1].date),
                 format!("{} after {}", pair[1].date, pair[0].date),
             );
@@ -419,23 +450,23 @@ fn sort_and_dedup(path: &Path, rows: &mut Vec<Row>, log: &mut DefectLog) -> Resu
     for row in rows.drain(..) {
         if let Some(previous) = kept.last().filter(|p| p.date == row.date) {
             if !previous.same_values(&row) {
-                let (first, second) = if previous.line < row.line {
-                    (previous.line, row.line)
+                let (first, second) = if previous.at < row.at {
+                    (previous.at, row.at)
                 } else {
-                    (row.line, previous.line)
+                    (row.at, previous.at)
                 };
-                return Err(Error::data_line(
+                return Err(Error::data_at(
                     path,
                     second,
                     format!(
-                        "date {} also on line {first} with different prices: keep one row per date",
+                        "date {} also on {first} with different prices: keep one row per date",
                         row.date
                     ),
                 ));
             }
             log.note(
                 DefectKind::DuplicateRows,
-                row.line,
+                row.at,
                 (row.date, row.date),
                 format!("{} repeated", row.date),
             );
@@ -456,7 +487,7 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log
         if matches!(row.date.weekday(), Weekday::Sat | Weekday::Sun) {
             log.note(
                 DefectKind::WeekendBar,
-                row.line,
+                row.at,
                 on,
                 format!("{} is a {}", row.date, row.date.weekday()),
             );
@@ -469,7 +500,7 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log
         if row.high < row.low - slack || outside(row.open) || outside(row.close) {
             log.note(
                 DefectKind::OhlcOutsideRange,
-                row.line,
+                row.at,
                 on,
                 format!(
                     "{}: open {} high {} low {} close {}",
@@ -487,7 +518,7 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log
             match repeated {
                 Some(p) => log.note(
                     DefectKind::HolidayPlaceholder,
-                    row.line,
+                    row.at,
                     (rows[p].date, row.date),
                     format!(
                         "{}: the close of {} ({}) repeated with volume 0",
@@ -498,7 +529,7 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log
                 ),
                 None => log.note(
                     DefectKind::FlatZeroVolume,
-                    row.line,
+                    row.at,
                     on,
                     format!(
                         "{}: O = H = L = C = {} with volume 0",
@@ -515,7 +546,7 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log
         if days > 4 {
             log.note(
                 DefectKind::Gap,
-                pair[1].line,
+                pair[1].at,
                 span,
                 format!("{days} days from {} to {}", pair[0].date, pair[1].date),
             );
@@ -524,7 +555,7 @@ fn inspect(rows: &[Row], has_volume: bool, close_only: bool, values: Values, log
         if values != Values::Rates && change.abs() > 0.5 {
             log.note(
                 DefectKind::Jump,
-                pair[1].line,
+                pair[1].at,
                 span,
                 format!(
                     "{}: close {} after {} ({}{}%)",
@@ -556,7 +587,7 @@ fn partial_last_bar(rows: &[Row], log: &mut DefectLog) {
         if median > 0.0 && last.volume < 0.5 * median {
             log.note(
                 DefectKind::PartialLastBar,
-                last.line,
+                last.at,
                 (rows[rows.len() - 21].date, last.date),
                 format!(
                     "{}: volume {} is {:.0}% of the 20-day median",

@@ -9,7 +9,7 @@ use super::header::{Column, FileHeader, Header, Role};
 use super::numbers::{number_error, parse_number, parse_scaled};
 use super::text::{Records, Separator, excerpt};
 use super::{LoadOptions, Row, Values};
-use crate::data::readable;
+use crate::data::{Position, readable};
 use crate::{Date, Error, Result};
 
 /// The cells of one row that the loader reads, and what the row looks like.
@@ -43,7 +43,7 @@ pub(super) struct Series {
     pub(super) rows: Vec<Row>,
     /// The rows with a date and no value (`null`, `NaN` or empty in every column of the
     /// series): their line and date.
-    pub(super) nulls: Vec<(usize, Date)>,
+    pub(super) nulls: Vec<(Position, Date)>,
 }
 
 /// A cell that says "no value": empty, `null` (Yahoo's and yfinance's) or `NaN` (pandas').
@@ -113,7 +113,7 @@ pub(super) fn read_all(
             }
             match reader.parse(line, date, &reader.split(record))? {
                 Some(row) => series[k].rows.push(row),
-                None => series[k].nulls.push((line, date)),
+                None => series[k].nulls.push((Position::Line(line), date)),
             }
         }
     }
@@ -173,47 +173,17 @@ impl RowReader<'_> {
                 ));
             }
         }
-        let price = |role: Role| -> Result<f64> {
-            let slot = header.slot(role).unwrap_or_default();
-            self.price(line, &header.columns[slot], cell(role).unwrap_or_default())
-        };
-        let close = price(Role::Close)?;
-        let (open, high, low) = if header.close_only() {
-            (close, close, close)
-        } else {
-            (price(Role::Open)?, price(Role::High)?, price(Role::Low)?)
-        };
-        let adj_close = match header.slot(Role::AdjClose) {
-            Some(slot) => {
-                let adj_close = price(Role::AdjClose)?;
-                self.check_adjusted(
-                    line,
-                    &header.columns[slot],
-                    adj_close,
-                    [open, high, low, close],
-                )?;
-                adj_close
+        let read = |column: &Column| -> Result<f64> {
+            let text = cell(column.role).unwrap_or_default();
+            if column.role == Role::Volume {
+                self.volume(line, column, text)
+            } else {
+                parse_number(text, header.separator)
+                    .map_err(|e| number_error(self.path, line, column, text, e))
             }
-            None => close,
         };
-        let volume = match header.slot(Role::Volume) {
-            Some(slot) => self.volume(
-                line,
-                &header.columns[slot],
-                cell(Role::Volume).unwrap_or_default(),
-            )?,
-            None => 0.0,
-        };
-        Ok(Some(Row {
-            line,
-            date,
-            open,
-            high,
-            low,
-            close,
-            adj_close,
-            volume,
-        }))
+        let at = Position::Line(line);
+        assemble(self.path, at, date, header, self.values, read).map(Some)
     }
 
     fn too_many(&self, line: usize, count: usize, index: usize, extra: &str) -> Error {
@@ -253,63 +223,6 @@ impl RowReader<'_> {
         )
     }
 
-    /// A positive, finite price, divided by the unit's divisor; or a finite rate, of any sign.
-    fn price(&self, line: usize, column: &Column, text: &str) -> Result<f64> {
-        let value = parse_number(text, self.header.separator)
-            .map_err(|e| number_error(self.path, line, column, text, e))?;
-        let Values::Prices { divisor } = self.values else {
-            return Ok(value);
-        };
-        let scaled = value / divisor;
-        if value <= 0.0 || scaled <= 0.0 {
-            return Err(Error::data_line(
-                self.path,
-                line,
-                format!(
-                    "{} {} is not a positive price ({}): correct the cell, delete the row, or cut it off with --from/--to",
-                    column.shown(),
-                    readable(value),
-                    column.at()
-                ),
-            ));
-        }
-        Ok(scaled)
-    }
-
-    /// The adjusted prices, each of `prices` times `Adj Close / Close` as the universe scales
-    /// them, must be positive and finite like the prices as written: `Close 1e300` with
-    /// `Adj Close 1e-300` would otherwise trade at a price of 0.
-    fn check_adjusted(
-        &self,
-        line: usize,
-        column: &Column,
-        adj_close: f64,
-        prices: [f64; 4],
-    ) -> Result<()> {
-        let close = prices[3];
-        let factor = adj_close / close;
-        let Some(bad) = prices
-            .into_iter()
-            .map(|p| p * factor)
-            .find(|p| !(*p > 0.0 && p.is_finite()))
-        else {
-            return Ok(());
-        };
-        Err(Error::data_line(
-            self.path,
-            line,
-            format!(
-                "{} {} over Close {} gives an adjusted price of {} ({}): not a positive finite \
-                 price; correct the cell or delete the row",
-                column.shown(),
-                readable(adj_close),
-                readable(close),
-                readable(bad),
-                column.at()
-            ),
-        ))
-    }
-
     /// A volume: a non-negative finite number, `K`/`M`/`B` read as thousands, millions and
     /// billions; in a `Vol.` column (Investing.com) `-` and empty mean no data, read as 0.
     fn volume(&self, line: usize, column: &Column, text: &str) -> Result<f64> {
@@ -322,20 +235,137 @@ impl RowReader<'_> {
             Some(b'B') => (&text[..text.len() - 1], 9),
             _ => (text, 0),
         };
-        let value = parse_scaled(number, self.header.separator, exponent)
-            .map_err(|e| number_error(self.path, line, column, text, e))?;
-        if value < 0.0 {
-            return Err(Error::data_line(
-                self.path,
-                line,
-                format!(
-                    "{} {} is negative ({}): correct the cell or delete the row",
-                    column.shown(),
-                    readable(value),
-                    column.at()
-                ),
-            ));
-        }
-        Ok(value)
+        parse_scaled(number, self.header.separator, exponent)
+            .map_err(|e| number_error(self.path, line, column, text, e))
     }
+}
+
+/// The row of `date` at `at` for the series of `header`, each column's number given by `read`
+/// (parsed, not yet checked): the prices checked and scaled as `values` says, open, high and
+/// low the close's in a close-only series, `Adj Close` the close where there is none.
+pub(super) fn assemble(
+    path: &Path,
+    at: Position,
+    date: Date,
+    header: &Header,
+    values: Values,
+    read: impl Fn(&Column) -> Result<f64>,
+) -> Result<Row> {
+    let column = |role: Role| header.slot(role).map(|s| &header.columns[s]);
+    let price = |role: Role| -> Result<f64> {
+        let column = column(role).expect("a column checked in the header");
+        checked_price(path, at, column, read(column)?, values)
+    };
+    let close = price(Role::Close)?;
+    let (open, high, low) = if header.close_only() {
+        (close, close, close)
+    } else {
+        (price(Role::Open)?, price(Role::High)?, price(Role::Low)?)
+    };
+    let adj_close = match column(Role::AdjClose) {
+        Some(adjusted) => {
+            let adj_close = price(Role::AdjClose)?;
+            check_adjusted(path, at, adjusted, adj_close, [open, high, low, close])?;
+            adj_close
+        }
+        None => close,
+    };
+    let volume = match column(Role::Volume) {
+        Some(column) => checked_volume(path, at, column, read(column)?)?,
+        None => 0.0,
+    };
+    Ok(Row {
+        at,
+        date,
+        open,
+        high,
+        low,
+        close,
+        adj_close,
+        volume,
+    })
+}
+
+/// `value`, read from `column` at `at`, as a price of `values`: positive and divided by the
+/// unit's divisor; or a rate, of any sign. (Finite already: every reader refuses the others.)
+pub(super) fn checked_price(
+    path: &Path,
+    at: Position,
+    column: &Column,
+    value: f64,
+    values: Values,
+) -> Result<f64> {
+    let Values::Prices { divisor } = values else {
+        return Ok(value);
+    };
+    let scaled = value / divisor;
+    if value <= 0.0 || scaled <= 0.0 {
+        return Err(Error::data_at(
+            path,
+            at,
+            format!(
+                "{} {} is not a positive price ({}): correct the cell, delete the row, or cut it off with --from/--to",
+                column.shown(),
+                readable(value),
+                column.at()
+            ),
+        ));
+    }
+    Ok(scaled)
+}
+
+/// The adjusted prices, each of `prices` times `Adj Close / Close` as the universe scales
+/// them, must be positive and finite like the prices as written: `Close 1e300` with
+/// `Adj Close 1e-300` would otherwise trade at a price of 0.
+pub(super) fn check_adjusted(
+    path: &Path,
+    at: Position,
+    column: &Column,
+    adj_close: f64,
+    prices: [f64; 4],
+) -> Result<()> {
+    let close = prices[3];
+    let factor = adj_close / close;
+    let Some(bad) = prices
+        .into_iter()
+        .map(|p| p * factor)
+        .find(|p| !(*p > 0.0 && p.is_finite()))
+    else {
+        return Ok(());
+    };
+    Err(Error::data_at(
+        path,
+        at,
+        format!(
+            "{} {} over Close {} gives an adjusted price of {} ({}): not a positive finite \
+             price; correct the cell or delete the row",
+            column.shown(),
+            readable(adj_close),
+            readable(close),
+            readable(bad),
+            column.at()
+        ),
+    ))
+}
+
+/// `value`, read from `column` at `at`, as a volume: not negative.
+pub(super) fn checked_volume(
+    path: &Path,
+    at: Position,
+    column: &Column,
+    value: f64,
+) -> Result<f64> {
+    if value < 0.0 {
+        return Err(Error::data_at(
+            path,
+            at,
+            format!(
+                "{} {} is negative ({}): correct the cell or delete the row",
+                column.shown(),
+                readable(value),
+                column.at()
+            ),
+        ));
+    }
+    Ok(value)
 }
