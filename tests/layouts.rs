@@ -104,6 +104,28 @@ fn a_long_file_reads_only_the_symbols_asked_for() {
 }
 
 #[test]
+fn data_check_lists_each_series_of_a_file_of_many() {
+    let output = common::backtest()
+        .args(["data", "check"])
+        .arg(layout("wide"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let shown = layout("wide/closes.csv").display().to_string();
+    assert!(
+        stdout.contains(&format!(
+            "ok      {shown} (SLV): 55 rows, 2024-01-09 → 2024-03-26, close only\n"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2 series in 1 file, 2 loaded, 0 refused"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn a_symbol_in_two_files_is_refused_whatever_their_layouts() {
     let error = Dataset::open(&[layout("single"), layout("long")]).unwrap_err();
     assert!(error.to_string().contains("is also held by"), "{error}");

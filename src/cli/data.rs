@@ -31,36 +31,46 @@ pub(super) fn check(args: &CheckArgs) -> Result<ExitCode> {
     }
     let mut refused = 0;
     let symbols = dataset.all_symbols();
-    let mut prices = Vec::new();
-    for symbol in &symbols {
-        match dataset.load(symbol, &options) {
-            Ok((bars, report)) => {
-                super::emit(&describe(&report))?;
-                if let Some(warning) = dataset.unit_warning(symbol) {
-                    super::emit(&format!("        warning: {warning}\n"))?;
-                }
-                if !crate::data::is_rate(symbol) {
-                    prices.push(bars.dates);
+    let mut prices: Vec<Option<Vec<crate::Date>>> = symbols.iter().map(|_| None).collect();
+    let files = dataset.load_by_file(&symbols, &options)?;
+    let file_count = files.len();
+    for (wanted, loaded) in files {
+        match loaded {
+            Ok(series) => {
+                for (k, (bars, report)) in wanted.into_iter().zip(series) {
+                    let symbol = &symbols[k];
+                    super::emit(&describe(&report))?;
+                    if let Some(warning) = dataset.unit_warning(symbol) {
+                        super::emit(&format!("        warning: {warning}\n"))?;
+                    }
+                    if !crate::data::is_rate(symbol) {
+                        prices[k] = Some(bars.dates);
+                    }
                 }
             }
             Err(e) => {
-                refused += 1;
+                refused += wanted.len();
                 super::emit(&format!("REFUSED {e}\n"))?;
             }
         }
     }
+    let counted = if file_count == symbols.len() {
+        format!("{} files", symbols.len())
+    } else {
+        let files = if file_count == 1 { "file" } else { "files" };
+        format!("{} series in {file_count} {files}", symbols.len())
+    };
     super::emit(&format!(
-        "{} files, {} loaded, {refused} refused\n",
-        symbols.len(),
+        "{counted}, {} loaded, {refused} refused\n",
         symbols.len() - refused
     ))?;
-    let traded: Vec<&str> = symbols
-        .iter()
-        .filter(|s| !crate::data::is_rate(s))
-        .map(String::as_str)
-        .collect();
     if refused == 0 {
-        super::emit(&cut(&traded, &prices))?;
+        let (traded, dates): (Vec<&str>, Vec<Vec<crate::Date>>) = symbols
+            .iter()
+            .zip(prices)
+            .filter_map(|(symbol, dates)| Some((symbol.as_str(), dates?)))
+            .unzip();
+        super::emit(&cut(&traded, &dates))?;
     }
     Ok(if refused == 0 {
         ExitCode::SUCCESS
@@ -80,8 +90,18 @@ fn describe(report: &FileReport) -> String {
     } else {
         layout.to_string()
     };
+    // A file of many series names the one described.
+    let named_after = report
+        .path
+        .file_stem()
+        .is_some_and(|stem| stem.to_string_lossy() == report.symbol);
+    let series = if named_after {
+        String::new()
+    } else {
+        format!(" ({})", report.symbol)
+    };
     let mut text = format!(
-        "ok      {}: {} rows, {} → {}, {layout}\n",
+        "ok      {}{series}: {} rows, {} → {}, {layout}\n",
         report.path.display(),
         report.rows,
         report.first_date,

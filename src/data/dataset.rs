@@ -182,32 +182,9 @@ impl Dataset {
         options: &LoadOptions,
         prices: PriceMode,
     ) -> Result<(Universe, Vec<FileReport>)> {
-        use rayon::prelude::*;
-        let symbols = symbols
-            .iter()
-            .map(|s| self.canonical(s))
-            .collect::<Result<Vec<_>>>()?;
-        // Each file read once for all the symbols it holds, in the order of their first one.
-        let mut by_file: Vec<(&Source, Vec<usize>)> = Vec::new();
-        for (k, symbol) in symbols.iter().enumerate() {
-            let source = &self.files[symbol];
-            match by_file.iter_mut().find(|(s, _)| s.path == source.path) {
-                Some((_, wanted)) => wanted.push(k),
-                None => by_file.push((source, vec![k])),
-            }
-        }
-        // The files are read and validated in parallel (they share nothing); an error is the
-        // first in the order asked for, whichever thread met it first.
-        let loaded: Vec<Result<Vec<(Bars, FileReport)>>> = by_file
-            .par_iter()
-            .map(|(source, wanted)| {
-                let names: Vec<&str> = wanted.iter().map(|&k| symbols[k].as_str()).collect();
-                self.load_from(source, &names, options)
-            })
-            .collect();
         let mut slots: Vec<Option<(Bars, FileReport)>> = symbols.iter().map(|_| None).collect();
-        for ((_, wanted), series) in by_file.iter().zip(loaded) {
-            for (&k, one) in wanted.iter().zip(series?) {
+        for (wanted, series) in self.load_by_file(symbols, options)? {
+            for (k, one) in wanted.into_iter().zip(series?) {
                 slots[k] = Some(one);
             }
         }
@@ -220,6 +197,45 @@ impl Dataset {
             .map(|(report, bars)| report.within(&bars.dates, first, last))
             .collect();
         Ok((universe, files))
+    }
+
+    /// Loads `symbols`, each file read once for all of them it holds (in parallel: files share
+    /// nothing): for each file, in the order of its first symbol, the indexes in `symbols` of
+    /// those it holds and their bars and reports, or why the file is refused.
+    ///
+    /// # Errors
+    /// A symbol the dataset does not hold.
+    #[allow(clippy::type_complexity)] // one pair per file: the symbols asked, what was read
+    pub fn load_by_file(
+        &self,
+        symbols: &[String],
+        options: &LoadOptions,
+    ) -> Result<Vec<(Vec<usize>, Result<Vec<(Bars, FileReport)>>)>> {
+        use rayon::prelude::*;
+        let symbols = symbols
+            .iter()
+            .map(|s| self.canonical(s))
+            .collect::<Result<Vec<_>>>()?;
+        let mut by_file: Vec<(&Source, Vec<usize>)> = Vec::new();
+        for (k, symbol) in symbols.iter().enumerate() {
+            let source = &self.files[symbol];
+            match by_file.iter_mut().find(|(s, _)| s.path == source.path) {
+                Some((_, wanted)) => wanted.push(k),
+                None => by_file.push((source, vec![k])),
+            }
+        }
+        let loaded: Vec<Result<Vec<(Bars, FileReport)>>> = by_file
+            .par_iter()
+            .map(|(source, wanted)| {
+                let names: Vec<&str> = wanted.iter().map(|&k| symbols[k].as_str()).collect();
+                self.load_from(source, &names, options)
+            })
+            .collect();
+        Ok(by_file
+            .into_iter()
+            .map(|(_, wanted)| wanted)
+            .zip(loaded)
+            .collect())
     }
 
     /// Loads one symbol's file, in the currency's unit: prices the manifest's `[units]` gives
