@@ -54,6 +54,41 @@ elif [ "${BENCH_SCALE:-0}" = 1 ]; then
     /usr/bin/time -f "$strategy, 500 symbols x 50 years: %e s, peak memory %M KB" \
       "$bin" --strategy "$strategy" --data "$scale" --no-charts --out "$out/scale" > /dev/null
   done
+  # Loading alone: every file read and validated (`data check`), beside reading the bytes
+  # (`cat`) and, where Python's polars is installed, polars reading the same files; then the
+  # same prices as one long Parquet file (written by polars).
+  cat "$scale"/*.csv > /dev/null # warm the page cache
+  start=$(date +%s%N); cat "$scale"/*.csv > /dev/null; end=$(date +%s%N)
+  echo "cat of the 500 CSV files: $(( (end - start) / 1000000 )) ms"
+  /usr/bin/time -f "data check of the 500 CSV files (load and validate): %e s, peak memory %M KB" \
+    "$bin" data check "$scale" > /dev/null
+  if python3 -c "import polars" 2> /dev/null; then
+    long=$(mktemp -d)
+    python3 - "$scale" "$long/prices.parquet" <<'PY'
+import glob, os, sys, time
+import polars as pl
+files = sorted(glob.glob(os.path.join(sys.argv[1], "*.csv")))
+start = time.perf_counter()
+frames = [pl.read_csv(f, try_parse_dates=True) for f in files]
+print(f"polars {pl.__version__} read_csv of the 500 CSV files: {time.perf_counter() - start:.2f} s")
+long = pl.concat(
+    [f.with_columns(pl.lit(os.path.basename(p)[:-4]).alias("symbol")) for f, p in zip(frames, files)]
+)
+long.write_parquet(sys.argv[2])
+start = time.perf_counter()
+pl.read_parquet(sys.argv[2])
+print(f"polars read_parquet of the long file ({os.path.getsize(sys.argv[2]) >> 20} MB): "
+      f"{time.perf_counter() - start:.2f} s")
+PY
+    /usr/bin/time -f "data check of the long Parquet file (500 symbols): %e s, peak memory %M KB" \
+      "$bin" data check "$long" > /dev/null
+    /usr/bin/time -f "buy-and-hold on three of its symbols, no charts: %e s, peak memory %M KB" \
+      "$bin" --strategy buy-and-hold --data "$long" --symbols S0001,S0002,S0003 --no-charts \
+      --out "$out/long" > /dev/null
+    rm -rf "$long"
+  else
+    echo "Python's polars is not installed (pip install polars): the polars and Parquet timings are skipped"
+  fi
   rm -rf "$scale"
 fi
 rm -rf "$out"

@@ -154,7 +154,7 @@ impl FileHeader {
                 "empty file: expected a header line and one row per day",
             ));
         };
-        let names: Vec<String> = records.record().iter().map(str::to_string).collect();
+        let names: Vec<String> = records.cells().map(str::to_string).collect();
         let build = |columns: Vec<(usize, String, Option<Role>)>| {
             Header::of_columns(path, line, &names, columns, separator, options)
         };
@@ -449,7 +449,7 @@ fn yfinance_levels(
     let Some(second_line) = records.advance(path)? else {
         return Ok(None);
     };
-    let second: Vec<String> = records.record().iter().map(str::to_string).collect();
+    let second: Vec<String> = records.cells().map(str::to_string).collect();
     // The line of price names: `Price`, or where the levels are not named, the line of
     // price columns' names only.
     let prices = |cells: &[String]| {
@@ -471,8 +471,7 @@ fn yfinance_levels(
     };
     let next = records.advance(path)?;
     let date = records
-        .record()
-        .get(0)
+        .cell(0)
         .filter(|c| next.is_some() && Role::of(c) == Some(Role::Date))
         .map(str::to_string);
     let Some(date) = date else {

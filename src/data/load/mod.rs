@@ -200,7 +200,7 @@ pub fn symbols_in(path: &Path, options: &LoadOptions) -> Result<Option<Vec<Strin
             let mut symbols: Vec<String> = Vec::new();
             let mut seen = std::collections::HashSet::new();
             while records.advance(path)?.is_some() {
-                let symbol = records.record().get(column).unwrap_or_default();
+                let symbol = records.cell(column).unwrap_or_default();
                 if !symbol.is_empty() && !seen.contains(symbol) {
                     seen.insert(symbol.to_string());
                     symbols.push(symbol.to_string());

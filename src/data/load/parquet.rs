@@ -5,6 +5,7 @@
 //! the checks a CSV cell does (`rows.rs`), so a file says the same things in either format;
 //! a place in it is a row (the first is row 1), not a line.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -133,43 +134,60 @@ pub(super) fn read_all(
         .map(|i| Position::Row(usize::try_from(i.unwrap_or(0)).unwrap_or(usize::MAX) + 1))
         .collect();
     let dates = dates_of(path, &frame, date_column, &places, options)?;
-    let symbols: Option<Vec<Option<String>>> = match symbol_column {
-        Some(column) if !wanted_symbols.is_empty() => Some(
-            frame
+    // Each row's target: in a long file the one its symbol names (rows of others were
+    // filtered in the scan), else every target.
+    let owner: Option<Vec<Option<usize>>> = match symbol_column {
+        Some(column) if !wanted_symbols.is_empty() => {
+            let by_symbol: HashMap<&str, usize> = targets
+                .iter()
+                .enumerate()
+                .filter_map(|(k, t)| t.symbol.map(|s| (s, k)))
+                .collect();
+            let names = frame
                 .column(column.name.as_str())
                 .and_then(|c| c.cast(&DataType::String))
-                .and_then(|c| c.str().cloned())
-                .map_err(failed)?
-                .iter()
-                .map(|s| s.map(str::to_string))
-                .collect(),
-        ),
+                .map_err(failed)?;
+            let names = names.str().map_err(failed)?;
+            Some(
+                names
+                    .iter()
+                    .map(|s| s.and_then(|s| by_symbol.get(s).copied()))
+                    .collect(),
+            )
+        }
         _ => None,
     };
-    let mut series: Vec<Series> = targets.iter().map(|_| Series::default()).collect();
-    for (k, target) in targets.iter().enumerate() {
-        let header = &file.views[target.view].header;
-        let numbers: Vec<(&Column, Vec<Option<f64>>)> = header
-            .columns
-            .iter()
-            .filter(|c| !matches!(c.role, Role::Date | Role::Time | Role::Symbol))
-            .map(|c| Ok((c, floats(path, &frame, c)?)))
-            .collect::<Result<_>>()?;
-        for (i, (&at, date)) in places.iter().zip(&dates).enumerate() {
-            if symbols
-                .as_ref()
-                .is_some_and(|s| s[i].as_deref() != target.symbol)
+    // Every number column once, whichever targets read it.
+    let mut numbers: HashMap<usize, Vec<Option<f64>>> = HashMap::new();
+    for target in targets {
+        for column in &file.views[target.view].header.columns {
+            if !matches!(column.role, Role::Date | Role::Time | Role::Symbol)
+                && !numbers.contains_key(&column.index)
             {
+                numbers.insert(column.index, floats(path, &frame, column)?);
+            }
+        }
+    }
+    let mut series: Vec<Series> = targets.iter().map(|_| Series::default()).collect();
+    for (i, (&at, date)) in places.iter().zip(&dates).enumerate() {
+        let Some(date) = *date else { continue };
+        let owned = owner.as_ref().map(|o| o[i]);
+        for (k, target) in targets.iter().enumerate() {
+            if owned.is_some_and(|o| o != Some(k)) {
                 continue;
             }
-            let Some(date) = *date else { continue };
-            if numbers.iter().all(|(_, values)| values[i].is_none()) {
+            let header = &file.views[target.view].header;
+            let value = |column: &Column| numbers.get(&column.index).and_then(|v| v[i]);
+            let mut priced = header
+                .columns
+                .iter()
+                .filter(|c| numbers.contains_key(&c.index));
+            if priced.all(|c| value(c).is_none()) {
                 series[k].nulls.push((at, date));
                 continue;
             }
             let read = |column: &Column| -> Result<f64> {
-                let values = &numbers.iter().find(|(c, _)| c.index == column.index);
-                let problem = match values.and_then(|(_, v)| v[i]) {
+                let problem = match value(column) {
                     Some(value) if value.is_finite() => return Ok(value),
                     Some(value) => format!("{value} is not a finite number"),
                     None => "is empty".to_string(),

@@ -12,16 +12,6 @@ use super::{LoadOptions, Row, Values};
 use crate::data::{Position, readable};
 use crate::{Date, Error, Result};
 
-/// The cells of one row that the loader reads, and what the row looks like.
-struct RowCells<'r> {
-    /// One entry per [`Header::columns`], `None` where the row is too short.
-    cells: Vec<Option<&'r str>>,
-    /// Cells in the row.
-    count: usize,
-    /// The first non-empty cell past the header's width.
-    extra: Option<(usize, &'r str)>,
-}
-
 /// Parses the cells of one series in a row.
 pub(super) struct RowReader<'h> {
     pub(super) path: &'h Path,
@@ -91,17 +81,16 @@ pub(super) fn read_all(
     let mut data_rows = 0;
     while let Some(line) = records.advance(path)? {
         data_rows += 1;
-        let record = records.record();
         let wanted = match symbol_column {
             None => None,
-            Some(index) => match by_symbol.get(record.get(index).unwrap_or_default()) {
+            Some(index) => match by_symbol.get(records.cell(index).unwrap_or_default()) {
                 Some(&k) => Some(k),
                 None => continue,
             },
         };
         let reader = &readers[wanted.unwrap_or(0)];
-        let Some(text) = record.get(date_column.index) else {
-            return Err(reader.cut_short(line, &reader.split(record), date_column));
+        let Some(text) = records.cell(date_column.index) else {
+            return Err(reader.cut_short(line, records.width(), date_column));
         };
         let date = dates.read(path, line, date_column, text)?;
         if options.from.is_some_and(|from| date < from) || options.to.is_some_and(|to| date > to) {
@@ -111,7 +100,7 @@ pub(super) fn read_all(
             if wanted.is_some_and(|w| w != k) {
                 continue;
             }
-            match reader.parse(line, date, &reader.split(record))? {
+            match reader.parse(line, date, records)? {
                 Some(row) => series[k].rows.push(row),
                 None => series[k].nulls.push((Position::Line(line), date)),
             }
@@ -121,39 +110,34 @@ pub(super) fn read_all(
 }
 
 impl RowReader<'_> {
-    fn split<'r>(&self, record: &'r csv::StringRecord) -> RowCells<'r> {
-        // Cells present but empty are `Some("")`, so that "empty" and "missing" differ.
-        RowCells {
-            cells: self
-                .header
-                .columns
-                .iter()
-                .map(|c| record.get(c.index))
-                .collect(),
-            count: record.len(),
-            extra: record
-                .iter()
-                .enumerate()
-                .skip(self.header.width)
-                .find(|(_, cell)| !cell.is_empty()),
-        }
-    }
-
     /// The series' values on the row of `date`; `None` for a row without any (a `null` row).
-    fn parse(&self, line: usize, date: Date, row: &RowCells<'_>) -> Result<Option<Row>> {
+    /// The series' values in the current record of `records`, the row of `date`; `None` for
+    /// a row without any (a `null` row). A cell present but empty is `Some("")`, so that
+    /// "empty" and "missing" differ.
+    fn parse(&self, line: usize, date: Date, records: &Records<'_>) -> Result<Option<Row>> {
         let header = self.header;
-        let cell = |role: Role| header.slot(role).and_then(|s| row.cells[s]);
-        if let Some((index, extra)) = &row.extra {
-            return Err(self.too_many(line, row.count, *index, extra));
+        let cell = |role: Role| {
+            header
+                .slot(role)
+                .and_then(|s| records.cell(header.columns[s].index))
+        };
+        let count = records.width();
+        let extra = records
+            .cells()
+            .enumerate()
+            .skip(header.width)
+            .find(|(_, cell)| !cell.is_empty());
+        if let Some((index, extra)) = extra {
+            return Err(self.too_many(line, count, index, extra));
         }
-        if row.count < header.needed
-            && let Some(missing) = header.columns.iter().find(|c| c.index >= row.count)
+        if count < header.needed
+            && let Some(missing) = header.columns.iter().find(|c| c.index >= count)
         {
-            return Err(self.cut_short(line, row, missing));
+            return Err(self.cut_short(line, count, missing));
         }
-        if header.columns.iter().zip(&row.cells).all(|(column, cell)| {
+        if header.columns.iter().all(|column| {
             matches!(column.role, Role::Date | Role::Time | Role::Symbol)
-                || cell.is_some_and(is_null)
+                || records.cell(column.index).is_some_and(is_null)
         }) {
             return Ok(None);
         }
@@ -208,14 +192,14 @@ impl RowReader<'_> {
         )
     }
 
-    fn cut_short(&self, line: usize, row: &RowCells<'_>, missing: &Column) -> Error {
+    fn cut_short(&self, line: usize, count: usize, missing: &Column) -> Error {
         Error::data_line(
             self.path,
             line,
             format!(
                 "{} cells where the header has {}, so no {} ({}): the row is cut short \
                  (an interrupted download?); complete it or delete it",
-                row.count,
+                count,
                 self.header.width,
                 missing.shown(),
                 missing.at()
