@@ -85,7 +85,7 @@ pub(super) fn symbols(path: &Path, file: &FileHeader) -> Result<Vec<String>> {
     Ok(column
         .iter()
         .flatten()
-        .filter(|s| seen.insert(s.to_string()))
+        .filter(|s| seen.insert(*s))
         .map(str::to_string)
         .collect())
 }
@@ -148,40 +148,67 @@ pub(super) fn read_all(
                 .and_then(|c| c.cast(&DataType::String))
                 .map_err(failed)?;
             let names = names.str().map_err(failed)?;
+            // A long file's rows mostly come grouped by symbol: the last row's is looked up
+            // again only when the symbol changes.
+            let mut last: Option<(&str, Option<usize>)> = None;
             Some(
                 names
                     .iter()
-                    .map(|s| s.and_then(|s| by_symbol.get(s).copied()))
+                    .map(|s| {
+                        let s = s?;
+                        match last {
+                            Some((previous, k)) if previous == s => k,
+                            _ => {
+                                let k = by_symbol.get(s).copied();
+                                last = Some((s, k));
+                                k
+                            }
+                        }
+                    })
                     .collect(),
             )
         }
         _ => None,
     };
-    // Every number column once, whichever targets read it.
-    let mut numbers: HashMap<usize, Vec<Option<f64>>> = HashMap::new();
+    // Every number column once, whichever targets read it, by the column's index.
+    let width = file
+        .views
+        .iter()
+        .flat_map(|v| v.header.columns.iter().map(|c| c.index + 1))
+        .max()
+        .unwrap_or(0);
+    let mut numbers: Vec<Option<Vec<f64>>> = vec![None; width];
     for target in targets {
         for column in &file.views[target.view].header.columns {
             if !matches!(column.role, Role::Date | Role::Time | Role::Symbol)
-                && !numbers.contains_key(&column.index)
+                && numbers[column.index].is_none()
             {
-                numbers.insert(column.index, floats(path, &frame, column)?);
+                numbers[column.index] = Some(floats(path, &frame, column)?);
             }
         }
     }
+    drop(frame);
     let mut series: Vec<Series> = targets.iter().map(|_| Series::default()).collect();
+    let every: Vec<usize> = (0..targets.len()).collect();
     for (i, (&at, date)) in places.iter().zip(&dates).enumerate() {
         let Some(date) = *date else { continue };
-        let owned = owner.as_ref().map(|o| o[i]);
-        for (k, target) in targets.iter().enumerate() {
-            if owned.is_some_and(|o| o != Some(k)) {
-                continue;
-            }
+        let owners = match &owner {
+            Some(owner) => owner[i].as_slice(),
+            None => &every,
+        };
+        for &k in owners {
+            let target = &targets[k];
             let header = &file.views[target.view].header;
-            let value = |column: &Column| numbers.get(&column.index).and_then(|v| v[i]);
+            let value = |column: &Column| {
+                numbers[column.index]
+                    .as_ref()
+                    .map(|v| v[i])
+                    .filter(|v| !v.is_nan())
+            };
             let mut priced = header
                 .columns
                 .iter()
-                .filter(|c| numbers.contains_key(&c.index));
+                .filter(|c| numbers[c.index].is_some());
             if priced.all(|c| value(c).is_none()) {
                 series[k].nulls.push((at, date));
                 continue;
@@ -301,9 +328,10 @@ fn dates_of(
         .collect()
 }
 
-/// The column of `column` as numbers, `None` where empty: integers and floats as they are,
-/// NaN as empty (pandas writes a missing price so); text or other types refused.
-fn floats(path: &Path, frame: &DataFrame, column: &Column) -> Result<Vec<Option<f64>>> {
+/// The column of `column` as numbers, NaN where empty (NaN is how pandas writes a missing
+/// price, and reads as empty too): integers and floats as they are; text or other types
+/// refused. A column without empty cells is copied whole.
+fn floats(path: &Path, frame: &DataFrame, column: &Column) -> Result<Vec<f64>> {
     let failed = |e: PolarsError| unreadable(path, &e);
     let values = frame.column(column.name.as_str()).map_err(failed)?;
     if !values.dtype().is_primitive_numeric() {
@@ -320,8 +348,13 @@ fn floats(path: &Path, frame: &DataFrame, column: &Column) -> Result<Vec<Option<
     let numbers = values
         .cast(&DataType::Float64)
         .and_then(|c| c.f64().cloned())
-        .map_err(failed)?;
-    Ok(numbers.iter().map(|v| v.filter(|v| !v.is_nan())).collect())
+        .map_err(failed)?
+        .rechunk()
+        .into_owned();
+    Ok(match numbers.cont_slice() {
+        Ok(whole) => whole.to_vec(),
+        Err(_) => numbers.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+    })
 }
 
 /// The fingerprint of a Parquet file: a hash of its bytes, as for a CSV.
