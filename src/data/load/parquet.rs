@@ -134,40 +134,8 @@ pub(super) fn read_all(
         .map(|i| Position::Row(usize::try_from(i.unwrap_or(0)).unwrap_or(usize::MAX) + 1))
         .collect();
     let dates = dates_of(path, &frame, date_column, &places, options)?;
-    // Each row's target: in a long file the one its symbol names (rows of others were
-    // filtered in the scan), else every target.
-    let owner: Option<Vec<Option<usize>>> = match symbol_column {
-        Some(column) if !wanted_symbols.is_empty() => {
-            let by_symbol: HashMap<&str, usize> = targets
-                .iter()
-                .enumerate()
-                .filter_map(|(k, t)| t.symbol.map(|s| (s, k)))
-                .collect();
-            let names = frame
-                .column(column.name.as_str())
-                .and_then(|c| c.cast(&DataType::String))
-                .map_err(failed)?;
-            let names = names.str().map_err(failed)?;
-            // A long file's rows mostly come grouped by symbol: the last row's is looked up
-            // again only when the symbol changes.
-            let mut last: Option<(&str, Option<usize>)> = None;
-            Some(
-                names
-                    .iter()
-                    .map(|s| {
-                        let s = s?;
-                        match last {
-                            Some((previous, k)) if previous == s => k,
-                            _ => {
-                                let k = by_symbol.get(s).copied();
-                                last = Some((s, k));
-                                k
-                            }
-                        }
-                    })
-                    .collect(),
-            )
-        }
+    let owner = match symbol_column {
+        Some(column) if !wanted_symbols.is_empty() => Some(owners(path, &frame, column, targets)?),
         _ => None,
     };
     // Every number column once, whichever targets read it, by the column's index.
@@ -205,10 +173,7 @@ pub(super) fn read_all(
                     .map(|v| v[i])
                     .filter(|v| !v.is_nan())
             };
-            let mut priced = header
-                .columns
-                .iter()
-                .filter(|c| numbers[c.index].is_some());
+            let mut priced = header.columns.iter().filter(|c| numbers[c.index].is_some());
             if priced.all(|c| value(c).is_none()) {
                 series[k].nulls.push((at, date));
                 continue;
@@ -234,6 +199,44 @@ pub(super) fn read_all(
         }
     }
     Ok((series, places.len()))
+}
+
+/// Each row's target in a long file: the one its symbol names (the rows of others were
+/// filtered in the scan).
+fn owners(
+    path: &Path,
+    frame: &DataFrame,
+    column: &Column,
+    targets: &[Target<'_>],
+) -> Result<Vec<Option<usize>>> {
+    let failed = |e: PolarsError| unreadable(path, &e);
+    let by_symbol: HashMap<&str, usize> = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(k, t)| t.symbol.map(|s| (s, k)))
+        .collect();
+    let names = frame
+        .column(column.name.as_str())
+        .and_then(|c| c.cast(&DataType::String))
+        .map_err(failed)?;
+    let names = names.str().map_err(failed)?;
+    // A long file's rows mostly come grouped by symbol: the last row's is looked up again
+    // only when the symbol changes.
+    let mut last: Option<(&str, Option<usize>)> = None;
+    Ok(names
+        .iter()
+        .map(|s| {
+            let s = s?;
+            match last {
+                Some((previous, k)) if previous == s => k,
+                _ => {
+                    let k = by_symbol.get(s).copied();
+                    last = Some((s, k));
+                    k
+                }
+            }
+        })
+        .collect())
 }
 
 /// The dates of the frame's rows: a `Date` column as it is, a `Datetime` one as the date of

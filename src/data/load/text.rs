@@ -120,7 +120,11 @@ pub(super) fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
             ),
         ));
     }
-    if let Some(at) = bytes.contains(&0).then(|| bytes.iter().position(|&b| b == 0)).flatten() {
+    if let Some(at) = bytes
+        .contains(&0)
+        .then(|| bytes.iter().position(|&b| b == 0))
+        .flatten()
+    {
         let (line, column) = locate(bytes, at);
         return Err(Error::data_line(
             path,
