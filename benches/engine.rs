@@ -1,5 +1,5 @@
 //! Speed targets of the engine, measured with criterion (`cargo bench --bench engine`):
-//! loading GLD's 5,473 real rows, one `sma-cross` simulation over them (and one with a
+//! loading GLD's 5,473 real rows (from its CSV, and from a Parquet copy written here), one `sma-cross` simulation over them (and one with a
 //! stop-loss, a take-profit and a trailing stop attached to every position), one buy-and-hold
 //! over the eight symbols of the sample, and the sweep of `sma-cross` over the 10 × 19 grid
 //! (fast 5..50:5, slow 20..200:10) on the sample's GLD (6,522 bars), data already loaded, and
@@ -32,6 +32,32 @@ fn gld_file() -> PathBuf {
     }
 }
 
+/// Writes `bars` to `path` as a Parquet file of `Date`, `Open`, `High`, `Low`, `Close` and
+/// `Volume` columns.
+fn write_parquet(bars: &backtest::data::Bars, path: &std::path::Path) {
+    use polars::prelude::{Column, DataFrame, DataType, ParquetWriter};
+    let epoch = backtest::Date::from_ymd_opt(1970, 1, 1).expect("a date");
+    let days: Vec<i32> = bars
+        .dates
+        .iter()
+        .map(|d| i32::try_from((*d - epoch).num_days()).expect("in range"))
+        .collect();
+    let date = Column::new("Date".into(), days)
+        .cast(&DataType::Date)
+        .expect("dates");
+    let mut frame = DataFrame::new_infer_height(vec![
+        date,
+        Column::new("Open".into(), &bars.open),
+        Column::new("High".into(), &bars.high),
+        Column::new("Low".into(), &bars.low),
+        Column::new("Close".into(), &bars.close),
+        Column::new("Volume".into(), bars.volume.clone().unwrap_or_default()),
+    ])
+    .expect("a frame");
+    let file = std::fs::File::create(path).expect("writable");
+    ParquetWriter::new(file).finish(&mut frame).expect("written");
+}
+
 fn run(name: &str, symbols: &[String], universe: &Universe) -> f64 {
     run_with(name, symbols, universe, &EngineOptions::default())
 }
@@ -52,6 +78,13 @@ fn benchmarks(c: &mut Criterion) {
     });
 
     let (bars, _) = load_bars(&gld, "GLD", &options).expect("loads");
+    // The same rows as a Parquet file (`Date` dates), as polars writes it.
+    let parquet = tempfile::tempdir().expect("a temporary directory");
+    let gld_parquet = parquet.path().join("GLD.parquet");
+    write_parquet(&bars, &gld_parquet);
+    c.bench_function("load GLD parquet", |b| {
+        b.iter(|| load_bars(black_box(&gld_parquet), "GLD", &options).expect("loads"));
+    });
     let universe = Universe::align(&[bars], PriceMode::Adjusted).expect("aligns");
     let gld_symbol = vec!["GLD".to_string()];
     c.bench_function("sma-cross 20/50 on GLD", |b| {

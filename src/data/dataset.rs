@@ -1,4 +1,5 @@
-//! A dataset: the CSV files a run may draw symbols from, by symbol.
+//! A dataset: the data files (CSV or Parquet) a run may draw symbols from, by symbol: a file
+//! per symbol, or files of many (a long table, yfinance's multi-ticker layout, a wide panel).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -9,7 +10,7 @@ use super::manifest::{FileSettings, PriceUnit};
 use super::{Bars, FileReport, LoadOptions, Manifest, PriceMode, Universe, aggregate};
 use crate::{Error, Result};
 
-/// The files of a dataset, one per symbol (file stem = symbol), plus its manifest if any.
+/// The files of a dataset, by the symbols they hold, plus its manifest if any.
 #[derive(Debug, Clone)]
 pub struct Dataset {
     /// The paths the user named (directories or files), for the report.

@@ -1,5 +1,6 @@
-//! Market data: finding the files of a dataset, loading and validating each symbol's bars,
-//! and aligning several symbols on one calendar.
+//! Market data: finding the files of a dataset and the symbols each holds, loading and
+//! validating each symbol's bars (from CSV by the csv crate, from Parquet by polars), and
+//! aligning several symbols on one calendar.
 
 mod dataset;
 mod defects;
