@@ -55,7 +55,9 @@ fn write_parquet(bars: &backtest::data::Bars, path: &std::path::Path) {
     ])
     .expect("a frame");
     let file = std::fs::File::create(path).expect("writable");
-    ParquetWriter::new(file).finish(&mut frame).expect("written");
+    ParquetWriter::new(file)
+        .finish(&mut frame)
+        .expect("written");
 }
 
 fn run(name: &str, symbols: &[String], universe: &Universe) -> f64 {

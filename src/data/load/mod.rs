@@ -1,4 +1,4 @@
-//! Reading one symbol's CSV into validated [`Bars`].
+//! Reading data files (CSV or Parquet; of one symbol, or of many) into validated [`Bars`].
 //!
 //! The loader reads the file's bytes, checks the encoding, lets the csv crate split it into
 //! records (quote-aware; the crate's record positions give each record's line), finds the
@@ -8,7 +8,7 @@
 //! the record is refused. Defects that would make a result wrong stop the load; the others are
 //! recorded in a [`FileReport`] (policies in `defects.rs`). Every message quotes at most 40
 //! characters of a cell, so a hostile multi-megabyte cell cannot flood the terminal, and every
-//! step is linear in the file's size, with memory bounded by it (files over 256 MiB are
+//! step is linear in the file's size, with memory bounded by it (CSV files over 4 GiB are
 //! refused unread).
 //!
 //! # What loads, and what is refused
@@ -29,7 +29,7 @@
 //! | volume `-` or empty in a `Vol.` column (Investing.com's "no data") | 0; elsewhere **error** |
 //! | `<VOL>` and `<TICKVOL>` (MetaTrader) | `<VOL>` if present, else `<TICKVOL>` |
 //! | a `Time`/`<TIME>` column | must be midnight (`00:00:00`, `000000`): else **error**, intraday data |
-//! | yfinance's three-line header (`Price`/`Ticker`/`Date` lines) | loads for one ticker |
+//! | yfinance's three-line header (`Price`/`Ticker`/`Date` lines, either level first) | loads: one ticker as the file's symbol, several as a dataset of them |
 //! | a dated row with no values (`null`, `NaN` or empty in every column read: yfinance's holidays) | dropped, counted (`null_rows`) |
 //! | empty cell, `abc`, `NaN`, `inf`, zero or negative price, negative volume (in a row with values) | **error** |
 //! | a bar on a Saturday or a Sunday; a flat zero-volume bar repeating the close before it | kept, counted (`weekend_bar`, `holiday_placeholder`) |
@@ -259,7 +259,7 @@ pub fn load_series(
         (file, parquet::fingerprint(path)?, series, rows)
     } else {
         bytes = read_file(path)?;
-        let fingerprint = crate::hash::fnv1a_hex(&bytes);
+        let fingerprint = crate::hash::content_hex(&bytes);
         text = unify_line_ends(decode(path, &bytes)?);
         let (mut records, file) = open_table(path, &text, options)?;
         let targets = targets(path, &file, wanted, named)?;

@@ -368,5 +368,5 @@ pub(super) fn fingerprint(path: &Path) -> Result<String> {
             format!("cannot be read: {e}: check that the file exists and is readable"),
         )
     })?;
-    Ok(crate::hash::fnv1a_hex(&bytes))
+    Ok(crate::hash::content_hex(&bytes))
 }

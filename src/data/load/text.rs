@@ -7,8 +7,9 @@ use std::path::Path;
 
 use crate::{Error, Result};
 
-/// Largest file read: a century of daily bars is a few megabytes.
-const MAX_FILE_BYTES: u64 = 256 << 20;
+/// Largest CSV read: a century of daily bars is a few megabytes, a vendor's long file of
+/// thousands of symbols a few gigabytes (held in memory while it is read).
+const MAX_FILE_BYTES: u64 = 4 << 30;
 /// Characters of a cell or a column name quoted in a message.
 pub(super) const EXCERPT_CHARS: usize = 40;
 
@@ -26,7 +27,8 @@ pub(super) fn read_file(path: &Path) -> Result<Vec<u8>> {
         Error::data_file(
             path,
             format!(
-                "is larger than {} MiB, too large for a daily CSV: is it the right file?",
+                "is larger than {} MiB, too large to read as a CSV: is it the right file? (a long \
+                 file that large reads faster as Parquet)",
                 MAX_FILE_BYTES >> 20
             ),
         )
