@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use backtest::data::{Dataset, DefectKind, LoadOptions};
@@ -101,6 +102,28 @@ fn a_long_file_reads_only_the_symbols_asked_for() {
         ),
         "{error}"
     );
+}
+
+#[test]
+fn a_long_file_lists_symbols_beyond_its_first_lines() {
+    // Its layout is read from its head; its symbols from every row, the last one here first
+    // appearing past the first 64 KiB.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("Date,Ticker,Close\n");
+    let mut day = backtest::Date::from_ymd_opt(1990, 1, 1).unwrap();
+    for ticker in ["AAA", "BBB", "CCC"] {
+        for _ in 0..2000 {
+            let _ = writeln!(csv, "{day},{ticker},10.5");
+            day = day.succ_opt().unwrap();
+        }
+        day = backtest::Date::from_ymd_opt(1990, 1, 1).unwrap();
+    }
+    assert!(csv.find("CCC").unwrap() > 64 << 10);
+    std::fs::write(dir.path().join("dump.csv"), csv).unwrap();
+    let dataset = Dataset::open(&[dir.path().to_path_buf()]).unwrap();
+    assert_eq!(dataset.symbols(), ["AAA", "BBB", "CCC"]);
+    let (bars, _) = dataset.load("CCC", &LoadOptions::default()).unwrap();
+    assert_eq!(bars.len(), 2000);
 }
 
 #[test]

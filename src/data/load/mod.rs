@@ -76,7 +76,7 @@ use chrono::{Datelike as _, Weekday};
 pub use self::header::Layout;
 use self::header::{FileHeader, Header, Role, sniff};
 use self::rows::{Series, Target, read_all};
-use self::text::{Records, Separator, decode, read_file, unify_line_ends};
+use self::text::{Records, Separator, decode, read_file, read_head, unify_line_ends};
 use super::defects::DefectLog;
 use super::{BarLength, Bars, DefectKind, FileReport, Position, readable};
 use crate::{Date, Error, Result};
@@ -176,37 +176,43 @@ pub fn symbols_in(path: &Path, options: &LoadOptions) -> Result<Option<Vec<Strin
     if parquet::is_parquet(path) {
         let (file, _) = parquet::header(path, options)?;
         return Ok(match file.layout {
-            Layout::Single => None,
             Layout::Long => Some(parquet::symbols(path, &file)?),
-            Layout::Tickers | Layout::Wide => {
-                Some(file.views.into_iter().filter_map(|v| v.symbol).collect())
-            }
+            _ => file_symbols(file),
         });
+    }
+    // The header is in the file's first lines: they alone tell a file of one symbol, or a
+    // panel naming its own, from a long file, whose symbols are read from every row.
+    let head = read_head(path)?;
+    let (_, file) = open_table(path, &unify_line_ends(decode(path, &head)?), options)?;
+    if file.layout != Layout::Long {
+        return Ok(file_symbols(file));
     }
     let bytes = read_file(path)?;
     let text = decode(path, &bytes)?;
     let text = unify_line_ends(text);
     let (mut records, file) = open_table(path, &text, options)?;
+    let header = &file.views[0].header;
+    let column = header
+        .slot(Role::Symbol)
+        .map_or(0, |s| header.columns[s].index);
+    let mut symbols: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    while records.advance(path)?.is_some() {
+        let symbol = records.cell(column).unwrap_or_default();
+        if !symbol.is_empty() && !seen.contains(symbol) {
+            seen.insert(symbol.to_string());
+            symbols.push(symbol.to_string());
+        }
+    }
+    Ok(Some(symbols))
+}
+
+/// The symbols a file's header names: none for a file of one symbol.
+fn file_symbols(file: FileHeader) -> Option<Vec<String>> {
     match file.layout {
-        Layout::Single => Ok(None),
-        Layout::Tickers | Layout::Wide => Ok(Some(
-            file.views.into_iter().filter_map(|v| v.symbol).collect(),
-        )),
-        Layout::Long => {
-            let header = &file.views[0].header;
-            let column = header
-                .slot(Role::Symbol)
-                .map_or(0, |s| header.columns[s].index);
-            let mut symbols: Vec<String> = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            while records.advance(path)?.is_some() {
-                let symbol = records.cell(column).unwrap_or_default();
-                if !symbol.is_empty() && !seen.contains(symbol) {
-                    seen.insert(symbol.to_string());
-                    symbols.push(symbol.to_string());
-                }
-            }
-            Ok(Some(symbols))
+        Layout::Single | Layout::Long => None,
+        Layout::Tickers | Layout::Wide => {
+            Some(file.views.into_iter().filter_map(|v| v.symbol).collect())
         }
     }
 }

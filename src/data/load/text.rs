@@ -60,6 +60,38 @@ pub(super) fn read_file(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Bytes of a file's head read to find its layout: a header line, or yfinance's three.
+const HEAD_BYTES: usize = 64 << 10;
+
+/// The first whole lines of the file, up to [`HEAD_BYTES`] (the whole file if it is shorter,
+/// or if its first line is longer); refused as [`read_file`] refuses.
+pub(super) fn read_head(path: &Path) -> Result<Vec<u8>> {
+    let unreadable = |e: std::io::Error| {
+        Error::data_file(
+            path,
+            format!("cannot be read: {e}: check that the file exists and is readable"),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    if !file.metadata().map_err(unreadable)?.is_file() {
+        return read_file(path);
+    }
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    file.take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(unreadable)?;
+    if head.len() < HEAD_BYTES {
+        return Ok(head);
+    }
+    match head.iter().rposition(|&b| b == b'\n') {
+        Some(end) => {
+            head.truncate(end + 1);
+            Ok(head)
+        }
+        None => read_file(path),
+    }
+}
+
 /// The text of the file without its UTF-8 byte-order mark, or an error saying what the bytes
 /// are instead (UTF-16, a workbook, a compressed file, another encoding) and where.
 pub(super) fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
