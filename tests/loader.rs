@@ -451,6 +451,26 @@ fn a_yfinance_file_of_several_tickers_is_not_one_series() {
 }
 
 #[test]
+fn a_yfinance_header_naming_no_ticker_is_refused_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("X.csv");
+    std::fs::write(
+        &path,
+        "Price,Close,Close\nTicker,,\nDate,,\n2024-01-02,1,2\n",
+    )
+    .unwrap();
+    let error = error_of(&path, &LoadOptions::default());
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}:1: yfinance layout (Price, Ticker lines) naming no ticker above its price \
+             columns: save the data again, or with one header line",
+            path.display()
+        )
+    );
+}
+
+#[test]
 fn a_yfinance_header_without_its_date_line_names_the_line_that_should_be_it() {
     // Found by the fuzz target: blank lines before the line at fault made the message name
     // the first blank line, not the one that should have been the Date line.

@@ -158,8 +158,15 @@ impl FileHeader {
         let build = |columns: Vec<(usize, String, Option<Role>)>| {
             Header::of_columns(path, line, &names, columns, separator, options)
         };
-
         if let Some(levels) = yfinance_levels(path, records, &names)? {
+            if levels.tickers.is_empty() {
+                return Err(Error::data_line(
+                    path,
+                    line,
+                    "yfinance layout (Price, Ticker lines) naming no ticker above its price \
+                     columns: save the data again, or with one header line",
+                ));
+            }
             let single = levels.tickers.len() == 1;
             let views = levels
                 .tickers
