@@ -300,7 +300,7 @@ mod parquet {
     #[test]
     fn a_long_parquet_file_is_cut_to_the_symbols_and_dates_asked_for() {
         let dir = tempfile::tempdir().unwrap();
-        per_symbol(dir.path());
+        long(dir.path());
         let options = LoadOptions {
             from: Some("2024-02-01".parse().unwrap()),
             to: Some("2024-02-29".parse().unwrap()),

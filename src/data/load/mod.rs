@@ -258,11 +258,11 @@ pub fn load_series(
 ) -> Result<Vec<(Bars, FileReport)>> {
     let bytes;
     let text;
-    let (file, fingerprint, series, data_rows) = if parquet::is_parquet(path) {
+    let (file, targets, fingerprint, series, data_rows) = if parquet::is_parquet(path) {
         let (file, schema) = parquet::header(path, options)?;
         let targets = targets(path, &file, wanted, named)?;
         let (series, rows) = parquet::read_all(path, &file, &schema, &targets, options)?;
-        (file, parquet::fingerprint(path)?, series, rows)
+        (file, targets, parquet::fingerprint(path)?, series, rows)
     } else {
         bytes = read_file(path)?;
         let fingerprint = crate::hash::content_hex(&bytes);
@@ -270,7 +270,7 @@ pub fn load_series(
         let (mut records, file) = open_table(path, &text, options)?;
         let targets = targets(path, &file, wanted, named)?;
         let (series, rows) = read_all(path, &file, &targets, &mut records, options)?;
-        (file, fingerprint, series, rows)
+        (file, targets, fingerprint, series, rows)
     };
     if data_rows == 0 {
         return Err(Error::data_file(
@@ -279,7 +279,6 @@ pub fn load_series(
         ));
     }
     let edges_are_history = named && matches!(file.layout, Layout::Tickers | Layout::Wide);
-    let targets = targets(path, &file, wanted, named)?;
     wanted
         .iter()
         .zip(targets)

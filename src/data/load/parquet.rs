@@ -5,7 +5,6 @@
 //! the checks a CSV cell does (`rows.rs`), so a file says the same things in either format;
 //! a place in it is a row (the first is row 1), not a line.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -14,7 +13,7 @@ use polars::prelude::*;
 use super::dates::DateReader;
 use super::header::{Column, FileHeader, Layout, Role};
 use super::rows::{Series, Target, assemble};
-use super::text::Separator;
+use super::text::{Separator, unreadable as unreadable_file};
 use super::{LoadOptions, Row};
 use crate::data::Position;
 use crate::{Date, Error, Result};
@@ -210,11 +209,7 @@ fn owners(
     targets: &[Target<'_>],
 ) -> Result<Vec<Option<usize>>> {
     let failed = |e: PolarsError| unreadable(path, &e);
-    let by_symbol: HashMap<&str, usize> = targets
-        .iter()
-        .enumerate()
-        .filter_map(|(k, t)| t.symbol.map(|s| (s, k)))
-        .collect();
+    let by_symbol = Target::by_symbol(targets);
     let names = frame
         .column(column.name.as_str())
         .and_then(|c| c.cast(&DataType::String))
@@ -360,13 +355,9 @@ fn floats(path: &Path, frame: &DataFrame, column: &Column) -> Result<Vec<f64>> {
     })
 }
 
-/// The fingerprint of a Parquet file: a hash of its bytes, as for a CSV.
+/// The fingerprint of a Parquet file: a hash of its bytes, as for a CSV (of any size: polars
+/// reads what it needs of a large one).
 pub(super) fn fingerprint(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::data_file(
-            path,
-            format!("cannot be read: {e}: check that the file exists and is readable"),
-        )
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| unreadable_file(path, &e))?;
     Ok(crate::hash::content_hex(&bytes))
 }

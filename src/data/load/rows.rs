@@ -27,6 +27,17 @@ pub(super) struct Target<'s> {
     pub(super) values: Values,
 }
 
+impl<'s> Target<'s> {
+    /// Which of `targets` each symbol's rows go to, in a long file.
+    pub(super) fn by_symbol(targets: &[Target<'s>]) -> HashMap<&'s str, usize> {
+        targets
+            .iter()
+            .enumerate()
+            .filter_map(|(k, t)| t.symbol.map(|s| (s, k)))
+            .collect()
+    }
+}
+
 /// The rows of one series as read, in file order.
 #[derive(Default)]
 pub(super) struct Series {
@@ -68,11 +79,7 @@ pub(super) fn read_all(
     let Some(date_column) = date_column else {
         return Err(Error::data_file(path, "no date column"));
     };
-    let by_symbol: HashMap<&str, usize> = targets
-        .iter()
-        .enumerate()
-        .filter_map(|(k, t)| t.symbol.map(|s| (s, k)))
-        .collect();
+    let by_symbol = Target::by_symbol(targets);
     let symbol_column = shared
         .slot(Role::Symbol)
         .filter(|_| !by_symbol.is_empty())

@@ -13,16 +13,20 @@ const MAX_FILE_BYTES: u64 = 4 << 30;
 /// Characters of a cell or a column name quoted in a message.
 pub(super) const EXCERPT_CHARS: usize = 40;
 
+/// The data error for a file the operating system would not read: exit code 2, since the
+/// input the user named is wrong.
+pub(super) fn unreadable(path: &Path, e: &std::io::Error) -> Error {
+    Error::data_file(
+        path,
+        format!("cannot be read: {e}: check that the file exists and is readable"),
+    )
+}
+
 /// Reads the file, refusing what is not a regular file (a directory named `X.csv`, a pipe
 /// that would block, a device that never ends) and what is too large to be a daily file.
 /// Failures are data errors (exit code 2): the input the user named is wrong.
 pub(super) fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let unreadable = |e: std::io::Error| {
-        Error::data_file(
-            path,
-            format!("cannot be read: {e}: check that the file exists and is readable"),
-        )
-    };
+    let unreadable = |e| unreadable(path, &e);
     let too_large = || {
         Error::data_file(
             path,
@@ -66,12 +70,7 @@ const HEAD_BYTES: usize = 64 << 10;
 /// The first whole lines of the file, up to [`HEAD_BYTES`] (the whole file if it is shorter,
 /// or if its first line is longer); refused as [`read_file`] refuses.
 pub(super) fn read_head(path: &Path) -> Result<Vec<u8>> {
-    let unreadable = |e: std::io::Error| {
-        Error::data_file(
-            path,
-            format!("cannot be read: {e}: check that the file exists and is readable"),
-        )
-    };
+    let unreadable = |e| unreadable(path, &e);
     let file = std::fs::File::open(path).map_err(unreadable)?;
     if !file.metadata().map_err(unreadable)?.is_file() {
         return read_file(path);
